@@ -1,0 +1,37 @@
+import type {Monitor, Snapshot} from '../state/monitor.js';
+import {fitColumns, headerLine, rowLine} from '../ui/columns.js';
+import {formatBytes, formatPercent} from '../lib/format.js';
+import {escapeText} from '../lib/escape.js';
+import {snapshotJson} from './snapshot-json.js';
+
+/** Two samples `intervalMs` apart (so rates exist), then one snapshot. */
+export async function takeSnapshot(monitor: Monitor, intervalMs: number, between?: () => Promise<void>): Promise<Snapshot> {
+	monitor.tick();
+	await Promise.all([new Promise(resolve => setTimeout(resolve, intervalMs)), between?.()]);
+	return monitor.tick();
+}
+
+export const EMPTY_STATE =
+	'No Zeek processes found: looked in /proc for processes named zeek or zeek.<node> (zeekctl, zeek -j supervisor, systemd, standalone). Try `zeektop demo` for a simulated sensor.';
+
+export function renderOnceText(snapshot: Snapshot, width: number, unicode: boolean): string {
+	const h = snapshot.host;
+	const lines: string[] = [];
+	lines.push(
+		`${escapeText(h.hostname)}  cpus ${h.cpuCount}  cpu ${formatPercent(h.cpuPercent)}%  load ${h.load.map(l => l.toFixed(2)).join(' ')}  mem ${formatBytes(h.memUsedBytes)}/${formatBytes(h.memTotalBytes)}  zeektop ${formatPercent(h.selfCpuPercent)}%`,
+	);
+	if (snapshot.rows.length === 0) {
+		lines.push(EMPTY_STATE);
+	} else {
+		const cols = fitColumns(width);
+		lines.push(headerLine(cols));
+		const ctx = {nowMs: snapshot.wallMs, unicode};
+		for (const r of snapshot.rows) lines.push(rowLine(cols, r, ctx).trimEnd());
+	}
+	for (const p of snapshot.problems) lines.push(`! ${escapeText(p.scope)}: ${escapeText(p.message)}`);
+	return lines.join('\n') + '\n';
+}
+
+export function renderOnceJson(snapshot: Snapshot): string {
+	return JSON.stringify(snapshotJson(snapshot), null, 2) + '\n';
+}

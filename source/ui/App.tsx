@@ -1,0 +1,140 @@
+import React, {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
+import {Box, Text, useApp, useInput, useStdin, useStdout} from 'ink';
+import type {Monitor, Snapshot} from '../state/monitor.js';
+import {initialUi, reduceUi, typeInFilter, visibleRows, withScroll, type UiState} from '../state/ui.js';
+import type {Command} from './keymap.js';
+import {SCOPES_BY_VIEW, commandFor, footerItems, keyName} from './keymap.js';
+import {fitColumns} from './columns.js';
+import {Header} from './components/Header.js';
+import {NodeTable} from './components/NodeTable.js';
+import {DetailView} from './views/DetailView.js';
+import {HelpView} from './views/HelpView.js';
+import {escapeText} from '../lib/escape.js';
+import {truncate} from '../lib/format.js';
+import {pick, type Theme} from './theme.js';
+import {EMPTY_STATE} from '../headless/once.js';
+
+export const MIN_COLUMNS = 80;
+export const MIN_ROWS = 24;
+
+export type AppProps = {
+	monitor: Monitor;
+	intervalMs: number;
+	theme: Theme;
+	/** Selected node's pid is read with threads while the detail view is open. */
+	detailPid?: {current: number | null};
+	/** Fixed size (tests); otherwise the terminal's. */
+	size?: {columns: number; rows: number};
+	initialSnapshot?: Snapshot;
+};
+
+type Action = {type: 'command'; command: Command; pageSize: number; rows: Snapshot['rows']} | {type: 'type'; text: string};
+
+function useTerminalSize(fixed?: {columns: number; rows: number}) {
+	const {stdout} = useStdout();
+	const read = () => fixed ?? {columns: stdout.columns || 80, rows: stdout.rows || 24};
+	const [size, setSize] = useState(read);
+	useEffect(() => {
+		if (fixed) return;
+		const onResize = () => setSize(read());
+		stdout.on('resize', onResize);
+		return () => {
+			stdout.off('resize', onResize);
+		};
+	}, [stdout]);
+	return size;
+}
+
+function footerText(view: UiState['view'], width: number): string {
+	const items = footerItems(SCOPES_BY_VIEW[view === 'help' ? 'table' : view]);
+	return truncate(items.map(i => `${i.keys} ${i.label}`).join('  '), width);
+}
+
+export function App(props: AppProps) {
+	const {exit} = useApp();
+	const {isRawModeSupported} = useStdin();
+	const size = useTerminalSize(props.size);
+	const [snapshot, setSnapshot] = useState<Snapshot | undefined>(props.initialSnapshot);
+	const [ui, dispatch] = useReducer((state: UiState, action: Action): UiState => {
+		if (action.type === 'type') return typeInFilter(state, action.text);
+		return reduceUi(state, action.command, {rows: action.rows, pageSize: action.pageSize});
+	}, initialUi);
+	const uiRef = useRef(ui);
+	uiRef.current = ui;
+
+	useEffect(() => {
+		const tick = () => setSnapshot(props.monitor.tick());
+		tick();
+		const timer = setInterval(tick, props.intervalMs);
+		return () => clearInterval(timer);
+	}, [props.monitor, props.intervalMs]);
+
+	useEffect(() => {
+		if (ui.quit) exit();
+	}, [ui.quit, exit]);
+
+	const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
+	// Never draw a frame as tall as the terminal (Ink would clear the screen every frame).
+	const frameRows = Math.max(1, size.rows - 1);
+	const width = size.columns;
+	const headerMax = Math.max(1, Math.min(6, Math.floor(frameRows / 4)));
+	const host = snapshot?.host;
+	const headerLineCount = host ? Math.min(headerMax, 1 + Math.ceil(host.corePercents.length / Math.max(1, Math.floor((width + 1) / (host.cpuCount > 16 ? 17 : 21))))) : 1;
+	const footerRows = 2;
+	const bodyRows = Math.max(2, frameRows - headerLineCount - footerRows);
+	const pageSize = Math.max(1, bodyRows - 1);
+
+	const rows = snapshot?.rows ?? [];
+	const shown = useMemo(() => visibleRows(rows, ui), [rows, ui.sort, ui.filter, ui.filterDraft]);
+	// Selection follows the node: default to the first row, keep scroll valid.
+	const selectedKey = ui.selectedKey && shown.some(r => r.key === ui.selectedKey) ? ui.selectedKey : shown[0]?.key ?? null;
+	const scrolled = withScroll({...ui, selectedKey}, shown, pageSize);
+	const selected = shown.find(r => r.key === selectedKey);
+	if (props.detailPid) props.detailPid.current = ui.view === 'detail' && selected ? selected.pid : null;
+
+	const onKey = useCallback((input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
+		const state = uiRef.current;
+		const mode = state.filterDraft !== null ? 'filter' : state.view;
+		const name = keyName(input, key);
+		const command = commandFor(name, SCOPES_BY_VIEW[mode]);
+		if (command) {
+			dispatch({type: 'command', command, pageSize, rows});
+		} else if (mode === 'filter' && !key.ctrl && !key.meta && input) {
+			dispatch({type: 'type', text: input});
+		}
+	}, [pageSize, rows]);
+	// useInput crashes when stdin is not a TTY: only subscribe when raw mode works.
+	useInput(onKey, {isActive: isRawModeSupported === true});
+
+	if (tooSmall) {
+		return <Text>{`zeektop needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${size.columns}x${size.rows}. Enlarge it or use zeektop --once.`}</Text>;
+	}
+	const ctx = {nowMs: snapshot?.wallMs ?? Date.now(), unicode: props.theme.unicode};
+	const columns = fitColumns(width);
+	const problem = snapshot?.problems[0];
+	const status = ui.filterDraft !== null
+		? `/${escapeText(ui.filterDraft)}_   (Enter apply, Esc clear)`
+		: problem
+			? `! ${escapeText(problem.scope)}: ${escapeText(problem.message)}${snapshot!.problems.length > 1 ? ` (+${snapshot!.problems.length - 1} more)` : ''}`
+			: ui.filter ? `filter: ${escapeText(ui.filter)}  (${shown.length}/${rows.length} nodes)` : `${rows.length} zeek processes  refresh ${props.intervalMs} ms`;
+
+	let body: React.ReactNode;
+	if (!snapshot) body = <Text>Reading /proc...</Text>;
+	else if (ui.view === 'help') body = <HelpView width={width} height={bodyRows} />;
+	else if (ui.view === 'detail') body = <DetailView row={selected} width={width} height={bodyRows} nowMs={ctx.nowMs} theme={props.theme} />;
+	else if (rows.length === 0) body = <Box height={bodyRows}><Text wrap="wrap">{EMPTY_STATE}</Text></Box>;
+	else {
+		body = (
+			<NodeTable rows={shown} columns={columns} selectedKey={selectedKey} scrollTop={scrolled.scrollTop} height={bodyRows} width={width}
+				ctx={ctx} theme={props.theme} sortColumn={ui.sort.column} descending={ui.sort.descending} />
+		);
+	}
+	return (
+		<Box flexDirection="column" width={width} height={frameRows}>
+			{host ? <Header host={host} width={width} maxLines={headerLineCount} zeekVersion={null} theme={props.theme} /> : <Text>zeektop</Text>}
+			{body}
+			<Text wrap="truncate" color={pick(props.theme, problem ? 'yellow' : undefined)}>{status}</Text>
+			<Text wrap="truncate" dimColor>{footerText(ui.view, width)}</Text>
+		</Box>
+	);
+}

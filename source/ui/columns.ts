@@ -1,0 +1,122 @@
+import type {NodeRow} from '../state/tracker.js';
+import {escapeText} from '../lib/escape.js';
+import {formatBytes, formatDuration, formatPercent, padEnd, padStart, truncate} from '../lib/format.js';
+import {sparkline} from './glyphs.js';
+
+/**
+ * The node table's columns as data: the TUI and `--once` render from the same list. Columns are
+ * dropped by priority (highest number first) until the row fits the width.
+ */
+
+export type ColumnId =
+	| 'node' | 'role' | 'pid' | 'cpu' | 'cpuSpark' | 'main' | 'rss' | 'rssSpark' | 'rssRate' | 'threads'
+	| 'cpus' | 'state' | 'uptime' | 'restarts';
+
+export type Emphasis = 'hot' | 'warn' | undefined;
+
+export type Column = {
+	id: ColumnId;
+	title: string;
+	width: number;
+	align: 'left' | 'right';
+	/** Lower is more important; the highest is dropped first. */
+	drop: number;
+	/** Key used by sort keys (P, M, N, < >). */
+	sortable: boolean;
+	text(row: NodeRow, ctx: CellContext): string;
+	emphasis?(row: NodeRow): Emphasis;
+	sortValue?(row: NodeRow): number | string;
+};
+
+export type CellContext = {nowMs: number; unicode: boolean};
+
+const dash = (v: string | number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
+
+export const COLUMNS: Column[] = [
+	{
+		id: 'node', title: 'NODE', width: 12, align: 'left', drop: 0, sortable: true,
+		text: r => escapeText(r.node ?? (r.role === 'standalone' ? 'standalone' : r.comm)) + (r.nameTruncated ? '~' : ''),
+		sortValue: r => r.node ?? '',
+	},
+	{id: 'role', title: 'ROLE', width: 7, align: 'left', drop: 8, sortable: true, text: r => r.role, sortValue: r => r.role},
+	{id: 'pid', title: 'PID', width: 7, align: 'right', drop: 6, sortable: true, text: r => String(r.pid), sortValue: r => r.pid},
+	{
+		id: 'cpu', title: 'CPU%', width: 6, align: 'right', drop: 0, sortable: true,
+		text: r => formatPercent(r.cpuPercent),
+		emphasis: r => ((r.cpuPercent ?? 0) >= 90 ? 'hot' : (r.cpuPercent ?? 0) >= 60 ? 'warn' : undefined),
+		sortValue: r => r.cpuPercent ?? -1,
+	},
+	{
+		id: 'cpuSpark', title: 'CPU', width: 10, align: 'left', drop: 5, sortable: false,
+		text: (r, c) => sparkline(r.cpuHistory, 10, 100, c.unicode),
+	},
+	{
+		id: 'main', title: 'MAIN%', width: 6, align: 'right', drop: 1, sortable: true,
+		text: r => formatPercent(r.mainThreadCpuPercent),
+		emphasis: r => ((r.mainThreadCpuPercent ?? 0) >= 90 ? 'hot' : (r.mainThreadCpuPercent ?? 0) >= 70 ? 'warn' : undefined),
+		sortValue: r => r.mainThreadCpuPercent ?? -1,
+	},
+	{
+		id: 'rss', title: 'RSS', width: 7, align: 'right', drop: 0, sortable: true,
+		text: r => formatBytes(r.rssBytes), sortValue: r => r.rssBytes ?? -1,
+	},
+	{
+		id: 'rssSpark', title: 'MEM', width: 10, align: 'left', drop: 7, sortable: false,
+		text: (r, c) => sparkline(r.rssHistory, 10, undefined, c.unicode),
+	},
+	{
+		id: 'rssRate', title: 'RSS/min', width: 8, align: 'right', drop: 2, sortable: true,
+		text: r => (r.rssBytesPerMinute === null ? '-' : (r.rssBytesPerMinute > 0 ? '+' : '') + formatBytes(r.rssBytesPerMinute)),
+		emphasis: r => ((r.rssBytesPerMinute ?? 0) > 1024 * 1024 ? 'warn' : undefined),
+		sortValue: r => r.rssBytesPerMinute ?? -Infinity,
+	},
+	{id: 'threads', title: 'THR', width: 4, align: 'right', drop: 9, sortable: true, text: r => dash(r.threads), sortValue: r => r.threads ?? -1},
+	{
+		id: 'cpus', title: 'CPUS', width: 6, align: 'right', drop: 10, sortable: false,
+		text: r => (r.cpusAllowed === null ? '-' : r.cpusAllowed.length <= 6 ? r.cpusAllowed : `${r.cpusAllowedCount}cpu`),
+	},
+	{
+		id: 'state', title: 'S', width: 4, align: 'left', drop: 4, sortable: false,
+		text: r => (r.vanishedTicks > 0 ? 'gone' : r.state),
+	},
+	{
+		id: 'uptime', title: 'UP', width: 6, align: 'right', drop: 11, sortable: true,
+		text: (r, c) => formatDuration(r.startedAtMs === null ? null : (c.nowMs - r.startedAtMs) / 1000),
+		sortValue: r => -(r.startedAtMs ?? 0),
+	},
+	{
+		id: 'restarts', title: 'RST', width: 3, align: 'right', drop: 3, sortable: true,
+		text: r => String(r.restarts),
+		emphasis: r => (r.restarts > 0 ? 'warn' : undefined),
+		sortValue: r => r.restarts,
+	},
+];
+
+export const SORTABLE = COLUMNS.filter(c => c.sortable).map(c => c.id);
+
+/** Columns that fit `width` (1 space between columns); NODE takes the slack up to 24. */
+export function fitColumns(width: number, columns: Column[] = COLUMNS): Column[] {
+	let chosen = [...columns];
+	const total = (cs: Column[]) => cs.reduce((a, c) => a + c.width, 0) + cs.length - 1;
+	while (total(chosen) > width && chosen.length > 1) {
+		const worst = chosen.reduce((a, c) => (c.drop > a.drop ? c : a));
+		chosen = chosen.filter(c => c !== worst);
+	}
+	const slack = width - total(chosen);
+	if (slack > 0) {
+		chosen = chosen.map(c => (c.id === 'node' ? {...c, width: c.width + Math.min(slack, 12)} : c));
+	}
+	return chosen;
+}
+
+export function cell(column: Column, text: string): string {
+	return column.align === 'right' ? padStart(text, column.width) : padEnd(truncate(text, column.width), column.width);
+}
+
+export function headerLine(columns: Column[]): string {
+	return columns.map(c => cell(c, c.title)).join(' ');
+}
+
+export function rowLine(columns: Column[], row: NodeRow, ctx: CellContext): string {
+	return columns.map(c => cell(c, c.text(row, ctx))).join(' ');
+}

@@ -1,0 +1,26 @@
+import React from 'react';
+import {render} from 'ink';
+import {App, type AppProps} from './App.js';
+import {enterAltScreen, restoreTerminal} from '../main.js';
+import {onCleanup} from '../lib/cleanup.js';
+
+/** Mount the TUI on the alternate screen; restore the terminal on every exit path. */
+export async function runInteractive(props: AppProps): Promise<number> {
+	enterAltScreen();
+	const off = onCleanup(() => restoreTerminal());
+	process.on('exit', restoreTerminal);
+	const instance = render(<App {...props} />, {
+		exitOnCtrlC: false,
+		patchConsole: false,
+		incrementalRendering: true,
+		maxFps: 20,
+	});
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		instance.cleanup();
+		restoreTerminal();
+		off();
+	}
+	return 0;
+}

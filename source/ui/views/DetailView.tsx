@@ -1,0 +1,52 @@
+import React from 'react';
+import {Box, Text} from 'ink';
+import type {NodeRow} from '../../state/tracker.js';
+import {escapeText} from '../../lib/escape.js';
+import {formatBytes, formatDuration, formatPercent, padEnd, padStart, truncate} from '../../lib/format.js';
+import {sparkline} from '../glyphs.js';
+import {pick, type Theme} from '../theme.js';
+
+/** Lines of the detail pane for one node. Pure, so frame tests need no Ink. */
+export function detailLines(row: NodeRow, width: number, height: number, nowMs: number, unicode: boolean): string[] {
+	const w = Math.max(20, width);
+	const chartWidth = Math.max(10, Math.min(120, w - 22));
+	const lines: string[] = [];
+	const name = escapeText(row.node ?? 'standalone');
+	lines.push(truncate(`${name}  ${row.role}  pid ${row.pid}  ${row.launch}${row.iface ? `  iface ${escapeText(row.iface)}` : ''}  state ${row.vanishedTicks > 0 ? 'gone' : row.state}  up ${formatDuration(row.startedAtMs === null ? null : (nowMs - row.startedAtMs) / 1000)}  restarts ${row.restarts}`, w));
+	const maxCpu = Math.max(100, ...row.cpuHistory);
+	lines.push(`CPU%  ${padStart(formatPercent(row.cpuPercent), 6)} ${sparkline(row.cpuHistory, chartWidth, maxCpu, unicode)}`);
+	lines.push(`MAIN% ${padStart(formatPercent(row.mainThreadCpuPercent), 6)} ${sparkline(row.mainHistory, chartWidth, 100, unicode)}`);
+	lines.push(`RSS   ${padStart(formatBytes(row.rssBytes), 6)} ${sparkline(row.rssHistory, chartWidth, undefined, unicode)}`);
+	lines.push(`RSS/min ${row.rssBytesPerMinute === null ? '-' : formatBytes(row.rssBytesPerMinute)}   threads ${row.threads ?? '-'}   cpus ${escapeText(row.cpusAllowed ?? '-')}   last cpu ${row.lastCpu ?? '-'}`);
+	lines.push(truncate(`cmd  ${escapeText(row.cmdline.join(' '))}`, w));
+	lines.push(truncate(`cwd  ${escapeText(row.cwd ?? '(unreadable)')}   exe ${escapeText(row.exe ?? '(unreadable)')}`, w));
+	const env = row.environ;
+	if (env) {
+		const interesting = ['CLUSTER_NODE', 'MALLOC_CONF', 'LD_PRELOAD', 'ZEEKPATH'].filter(k => env.has(k));
+		if (interesting.length > 0) lines.push(truncate(`env  ${interesting.map(k => `${k}=${escapeText(env.get(k)!)}`).join('  ')}`, w));
+	}
+	for (const h of row.hints) lines.push(truncate(`hint ${escapeText(h)}`, w));
+	lines.push('');
+	if (row.threadList && row.threadList.length > 0) {
+		lines.push(`${padStart('TID', 8)} ${padEnd('THREAD', 16)} ${padStart('CPU%', 6)} S CPU`);
+		const sorted = [...row.threadList].sort((a, b) => (b.cpuPercent ?? -1) - (a.cpuPercent ?? -1) || a.tid - b.tid);
+		for (const t of sorted) {
+			lines.push(`${padStart(String(t.tid), 8)} ${padEnd(escapeText(t.name), 16)} ${padStart(formatPercent(t.cpuPercent), 6)} ${t.state} ${padStart(String(t.processor), 3)}${t.tid === row.pid ? '  main' : ''}`);
+		}
+	} else {
+		lines.push('threads: reading...');
+	}
+	return lines.slice(0, Math.max(0, height));
+}
+
+export function DetailView(props: {row: NodeRow | undefined; width: number; height: number; nowMs: number; theme: Theme}) {
+	if (!props.row) return <Text>The node is gone.</Text>;
+	const lines = detailLines(props.row, props.width, props.height, props.nowMs, props.theme.unicode);
+	return (
+		<Box flexDirection="column" height={props.height}>
+			{lines.map((l, i) => (
+				<Text key={i} wrap="truncate" color={i === 0 ? pick(props.theme, 'cyan') : undefined} bold={i === 0}>{l || ' '}</Text>
+			))}
+		</Box>
+	);
+}

@@ -4,7 +4,7 @@ import {Monitor} from './state/monitor.js';
 import {renderOnceJson, renderOnceText, takeSnapshot} from './headless/once.js';
 import {unicodeOk} from './ui/glyphs.js';
 import {colorEnabled} from './ui/theme.js';
-import {runCleanups} from './lib/cleanup.js';
+import {exitAfterCleanup, installSignalHandlers, runCleanups} from './lib/cleanup.js';
 
 export type Flags = {
 	interval: number;
@@ -25,10 +25,19 @@ function fail(message: string): number {
 }
 
 export async function runMain(input: string[], flags: Flags): Promise<number> {
+	installSignalHandlers();
+	let crashed = false;
 	process.on('uncaughtException', error => {
-		restoreTerminal();
-		process.stderr.write(`zeektop: internal error: ${error.message}\n`);
-		void runCleanups().finally(() => process.exit(70));
+		// Once only: a second error (e.g. writing to a terminal that is gone) must not loop.
+		if (crashed) return;
+		crashed = true;
+		try {
+			restoreTerminal();
+			process.stderr.write(`zeektop: internal error: ${error.message}\n`);
+		} catch {
+			// the terminal is gone; nothing left to tell
+		}
+		exitAfterCleanup(70);
 	});
 	try {
 		const [command = 'top', ...rest] = input;

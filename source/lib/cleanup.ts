@@ -32,14 +32,32 @@ export function runCleanups(): Promise<void> {
 	return running;
 }
 
+let exiting = false;
+
+/**
+ * Run the cleanups, then exit. A second call (a second signal, an error while cleaning up) exits at
+ * once, and a timer bounds the cleanups so that nothing can keep the process alive.
+ */
+export function exitAfterCleanup(code: number, boundMs = 5000): void {
+	if (exiting) {
+		process.exit(code);
+	}
+	exiting = true;
+	setTimeout(() => process.exit(code), boundMs).unref();
+	void runCleanups().finally(() => process.exit(code));
+}
+
 /** Run cleanups then exit with the conventional status for the signal. */
 export function installSignalHandlers(): void {
 	if (installed) return;
 	installed = true;
 	const codes: Partial<Record<NodeJS.Signals, number>> = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129};
 	for (const signal of Object.keys(codes) as NodeJS.Signals[]) {
-		process.on(signal, () => {
-			void runCleanups().finally(() => process.exit(codes[signal]));
-		});
+		process.on(signal, () => exitAfterCleanup(codes[signal]!));
+	}
+	// The terminal went away (SSH dropped): writes fail with EIO/EPIPE. Clean up and leave quietly
+	// instead of reporting an error to a terminal that no longer exists.
+	for (const stream of [process.stdout, process.stderr]) {
+		stream.on('error', () => exitAfterCleanup(129));
 	}
 }

@@ -1,4 +1,4 @@
-import React, {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
+import React, {useCallback, useEffect, useMemo, useReducer, useState} from 'react';
 import {Box, Text, useApp, useInput, useStdin, useStdout} from 'ink';
 import type {Monitor, Snapshot} from '../state/monitor.js';
 import {initialUi, reduceUi, typeInFilter, visibleRows, withScroll, type UiState} from '../state/ui.js';
@@ -18,7 +18,7 @@ export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
 
 export type AppProps = {
-	monitor: Monitor;
+	monitor: Pick<Monitor, 'tick'>;
 	intervalMs: number;
 	theme: Theme;
 	/** Selected node's pid is read with threads while the detail view is open. */
@@ -28,7 +28,25 @@ export type AppProps = {
 	initialSnapshot?: Snapshot;
 };
 
-type Action = {type: 'command'; command: Command; pageSize: number; rows: Snapshot['rows']} | {type: 'type'; text: string};
+/** Keys are resolved against the latest state inside the reducer: several keys can arrive before a re-render. */
+type Action = {type: 'key'; name: string; input: string; plain: boolean; pageSize: number; rows: Snapshot['rows']};
+
+export function reduceKey(state: UiState, action: Action): UiState {
+	// A paste or a fast sender can deliver "text\r" in one event: replay it key by key.
+	if (action.input.length > 1 && /[\r\n\x7f]/.test(action.input) && !action.input.startsWith('\u001b')) {
+		let next = state;
+		for (const ch of action.input) {
+			const name = ch === '\r' || ch === '\n' ? 'return' : ch === '\x7f' ? 'backspace' : ch;
+			next = reduceKey(next, {...action, name, input: ch === '\r' || ch === '\n' || ch === '\x7f' ? '' : ch});
+		}
+		return next;
+	}
+	const mode = state.filterDraft !== null ? 'filter' : state.view;
+	const command: Command | undefined = commandFor(action.name, SCOPES_BY_VIEW[mode]);
+	if (command) return reduceUi(state, command, {rows: action.rows, pageSize: action.pageSize});
+	if (mode === 'filter' && action.plain && action.input) return typeInFilter(state, action.input);
+	return state;
+}
 
 function useTerminalSize(fixed?: {columns: number; rows: number}) {
 	const {stdout} = useStdout();
@@ -55,12 +73,7 @@ export function App(props: AppProps) {
 	const {isRawModeSupported} = useStdin();
 	const size = useTerminalSize(props.size);
 	const [snapshot, setSnapshot] = useState<Snapshot | undefined>(props.initialSnapshot);
-	const [ui, dispatch] = useReducer((state: UiState, action: Action): UiState => {
-		if (action.type === 'type') return typeInFilter(state, action.text);
-		return reduceUi(state, action.command, {rows: action.rows, pageSize: action.pageSize});
-	}, initialUi);
-	const uiRef = useRef(ui);
-	uiRef.current = ui;
+	const [ui, dispatch] = useReducer(reduceKey, initialUi);
 
 	useEffect(() => {
 		const tick = () => setSnapshot(props.monitor.tick());
@@ -76,7 +89,9 @@ export function App(props: AppProps) {
 	const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
 	// Never draw a frame as tall as the terminal (Ink would clear the screen every frame).
 	const frameRows = Math.max(1, size.rows - 1);
-	const width = size.columns;
+	// Never write the last column: a full-width line leaves the terminal in its pending-wrap state,
+	// which throws off the cursor arithmetic of incremental rendering.
+	const width = size.columns - 1;
 	const headerMax = Math.max(1, Math.min(6, Math.floor(frameRows / 4)));
 	const host = snapshot?.host;
 	const headerLineCount = host ? Math.min(headerMax, 1 + Math.ceil(host.corePercents.length / Math.max(1, Math.floor((width + 1) / (host.cpuCount > 16 ? 17 : 21))))) : 1;
@@ -93,15 +108,7 @@ export function App(props: AppProps) {
 	if (props.detailPid) props.detailPid.current = ui.view === 'detail' && selected ? selected.pid : null;
 
 	const onKey = useCallback((input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
-		const state = uiRef.current;
-		const mode = state.filterDraft !== null ? 'filter' : state.view;
-		const name = keyName(input, key);
-		const command = commandFor(name, SCOPES_BY_VIEW[mode]);
-		if (command) {
-			dispatch({type: 'command', command, pageSize, rows});
-		} else if (mode === 'filter' && !key.ctrl && !key.meta && input) {
-			dispatch({type: 'type', text: input});
-		}
+		dispatch({type: 'key', name: keyName(input, key), input, plain: !key.ctrl && !key.meta, pageSize, rows});
 	}, [pageSize, rows]);
 	// useInput crashes when stdin is not a TTY: only subscribe when raw mode works.
 	useInput(onKey, {isActive: isRawModeSupported === true});

@@ -12,7 +12,9 @@ export async function runInteractive(props: AppProps): Promise<number> {
 	const instance = render(<App {...props} />, {
 		exitOnCtrlC: false,
 		patchConsole: false,
-		incrementalRendering: true,
+		// Not incrementalRendering: in Ink 6.8 it moves the cursor up one line too few when the frame
+		// ends in a newline (every frame shorter than the terminal), so each frame lands one row lower.
+		incrementalRendering: false,
 		maxFps: 20,
 	});
 	try {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import {register} from 'node:module';
 import meow from 'meow';
 import {runMain} from './main.js';
 
@@ -8,12 +9,25 @@ const cli = meow(
     $ zeektop                      live table of every Zeek process on this host
     $ zeektop --once [--json]      one snapshot (two samples --interval apart), then exit
     $ zeektop demo [--once --json] the same on a simulated Zeek cluster (no Zeek needed)
+    $ zeektop perf <node|pid> [--seconds N] [--frequency HZ] [--main-thread] [--json]
+                                   perf capture: top functions and an ASCII flame graph
+    $ zeektop heap <node|pid> [--dump] [--base FILE] [--json]
+                                   jemalloc heap profile: top table, growth, allocation sites
+    $ zeektop fold [FILE|-] [--pid|--tid|--kernel|--jit|--all|--addrs]
+                                   perf script text to folded stacks (stackcollapse-perf.pl)
+    $ zeektop flame FILE [--print] [--width N] [--height N]
+                                   a folded file, perf script text or jeprof --collapsed output
+    $ zeektop doctor [node|pid]    can this host be profiled? each finding with its fix
 
   Options
     --interval MS       refresh interval (default 1000)
     --once              print one snapshot and exit
     --json              with --once: JSON instead of a table
     --no-metrics        do not scrape Zeek's metrics endpoints
+    --spool DIR         only nodes running below DIR (one zeekctl spool, when several run)
+    --perf-seconds N    length of a perf capture from the table (default 10)
+    --perf-frequency HZ perf sampling frequency (default 99)
+    --captures DIR      where captures are kept (default $XDG_STATE_HOME/zeektop/captures)
     --proc-root DIR     read another /proc tree (fixtures)
     --version, --help
 
@@ -28,18 +42,42 @@ const cli = meow(
 			json: {type: 'boolean', default: false},
 			metrics: {type: 'boolean', default: true},
 			procRoot: {type: 'string', default: '/proc'},
+			spool: {type: 'string'},
+			seconds: {type: 'number'},
+			frequency: {type: 'number'},
+			perfSeconds: {type: 'number', default: 10},
+			perfFrequency: {type: 'number', default: 99},
+			mainThread: {type: 'boolean', default: false},
+			captures: {type: 'string'},
+			print: {type: 'boolean', default: false},
+			width: {type: 'number'},
+			height: {type: 'number'},
+			pid: {type: 'boolean', default: false},
+			tid: {type: 'boolean', default: false},
+			kernel: {type: 'boolean', default: false},
+			jit: {type: 'boolean', default: false},
+			all: {type: 'boolean', default: false},
+			addrs: {type: 'boolean', default: false},
+			dump: {type: 'boolean', default: false},
+			base: {type: 'string'},
 			workers: {type: 'number', default: 4},
 			layout: {type: 'string', default: 'zeek8'},
 		},
 	},
 );
 
-const known = new Set(['interval', 'once', 'json', 'metrics', 'procRoot', 'workers', 'layout', 'help', 'version']);
+const known = new Set([
+	'interval', 'once', 'json', 'metrics', 'procRoot', 'spool', 'workers', 'layout', 'help', 'version', 'seconds', 'frequency',
+	'perfSeconds', 'perfFrequency', 'mainThread', 'captures', 'print', 'width', 'height', 'pid', 'tid', 'kernel', 'jit', 'all',
+	'addrs', 'dump', 'base',
+]);
 const unknown = Object.keys(cli.flags).filter(k => !known.has(k));
 if (unknown.length > 0) {
 	const dashed = unknown.map(k => '--' + k.replace(/[A-Z]/g, c => '-' + c.toLowerCase()));
 	process.stderr.write(`zeektop: unknown option ${dashed.join(', ')}: see zeektop --help for the options\n`);
 	process.exitCode = 2;
 } else {
+	// Before Ink is loaded (it is imported lazily): bound its text caches (ink#986).
+	register('./ink-patch/hooks.js', import.meta.url);
 	process.exitCode = await runMain(cli.input, cli.flags);
 }

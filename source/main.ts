@@ -1,6 +1,7 @@
+import {resolve} from 'node:path';
 import {ProcFs} from './collect/procfs.js';
 import {systemClock} from './lib/clock.js';
-import {Monitor} from './state/monitor.js';
+import {Monitor, type Problem} from './state/monitor.js';
 import {renderOnceJson, renderOnceText, takeSnapshot} from './headless/once.js';
 import {unicodeOk} from './ui/glyphs.js';
 import {colorEnabled} from './ui/theme.js';
@@ -12,8 +13,26 @@ export type Flags = {
 	json: boolean;
 	metrics: boolean;
 	procRoot: string;
+	spool?: string;
 	workers: number;
 	layout: string;
+	seconds?: number;
+	frequency?: number;
+	perfSeconds: number;
+	perfFrequency: number;
+	mainThread: boolean;
+	captures?: string;
+	print: boolean;
+	width?: number;
+	height?: number;
+	pid: boolean;
+	tid: boolean;
+	kernel: boolean;
+	jit: boolean;
+	all: boolean;
+	addrs: boolean;
+	dump: boolean;
+	base?: string;
 };
 
 /** A user-facing failure: one line, no stack trace. */
@@ -47,9 +66,22 @@ export async function runMain(input: string[], flags: Flags): Promise<number> {
 		switch (command) {
 			case 'top':
 				if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}': see zeektop --help`);
-				return await runTop(flags);
+				return await runTop(flags, {cwdUnder: flags.spool === undefined ? undefined : resolve(flags.spool) + '/'});
+			case 'demo':
+				if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}': see zeektop --help`);
+				return await runDemo(flags);
+			case 'perf':
+				return await (await import('./headless/perf.js')).runPerfCommand(rest, flags);
+			case 'heap':
+				return await (await import('./headless/heap.js')).runHeapCommand(rest, flags);
+			case 'fold':
+				return await (await import('./headless/fold.js')).runFoldCommand(rest, flags);
+			case 'flame':
+				return await (await import('./headless/flame.js')).runFlameCommand(rest, flags);
+			case 'doctor':
+				return await (await import('./headless/doctor.js')).runDoctorCommand(rest, flags);
 			default:
-				throw new UsageError(`unknown command '${command}': use one of top, demo (see zeektop --help)`);
+				throw new UsageError(`unknown command '${command}': use one of demo, perf, heap, fold, flame, doctor (or none for the live table; see zeektop --help)`);
 		}
 	} catch (error) {
 		if (error instanceof UsageError) return fail(error.message);
@@ -59,13 +91,38 @@ export async function runMain(input: string[], flags: Flags): Promise<number> {
 	}
 }
 
-export function makeMonitor(flags: Flags, threadPids?: () => Iterable<number>): Monitor {
-	return new Monitor({procfs: new ProcFs(flags.procRoot), clock: systemClock, threadPids});
+type Scope = {cwdUnder?: string; notes?: Problem[]};
+
+export function makeMonitor(flags: Flags, scope: Scope, threadPids?: () => Iterable<number>): Monitor {
+	return new Monitor({procfs: new ProcFs(flags.procRoot), clock: systemClock, threadPids, cwdUnder: scope.cwdUnder, notes: scope.notes});
 }
 
-async function runTop(flags: Flags): Promise<number> {
+async function runDemo(flags: Flags): Promise<number> {
+	const layouts = ['zeek6', 'zeek7', 'zeek8'];
+	if (!layouts.includes(flags.layout)) throw new UsageError(`--layout must be one of ${layouts.join(', ')} (got '${flags.layout}')`);
+	if (!Number.isInteger(flags.workers) || flags.workers < 1 || flags.workers > 256) {
+		throw new UsageError(`--workers must be a whole number from 1 to 256 (got ${flags.workers})`);
+	}
+	const {defaultScenario, startCluster, SimStartError} = await import('./sim/launcher.js');
+	process.stderr.write(`zeektop: starting a simulated Zeek cluster (${flags.workers} workers, ${flags.layout} layout)...\n`);
+	let cluster;
+	try {
+		cluster = await startCluster(defaultScenario({workers: flags.workers, layout: flags.layout as 'zeek8'}));
+	} catch (error) {
+		if (error instanceof SimStartError) throw new UsageError(error.message);
+		throw error;
+	}
+	try {
+		const notes = cluster.notes.map(message => ({scope: 'demo', message}));
+		return await runTop(flags, {cwdUnder: cluster.spoolDir + '/', notes});
+	} finally {
+		await cluster.stop();
+	}
+}
+
+async function runTop(flags: Flags, scope: Scope): Promise<number> {
 	if (flags.once || flags.json) {
-		const monitor = makeMonitor(flags);
+		const monitor = makeMonitor(flags, scope);
 		const snapshot = await takeSnapshot(monitor, flags.interval);
 		process.stdout.write(flags.json ? renderOnceJson(snapshot) : renderOnceText(snapshot, process.stdout.columns || 120, unicodeOk()));
 		return 0;
@@ -75,7 +132,7 @@ async function runTop(flags: Flags): Promise<number> {
 	}
 	const {runInteractive} = await import('./ui/run.js');
 	const detailPid = {current: null as number | null};
-	const monitor = makeMonitor(flags, () => (detailPid.current === null ? [] : [detailPid.current]));
+	const monitor = makeMonitor(flags, scope, () => (detailPid.current === null ? [] : [detailPid.current]));
 	return runInteractive({
 		monitor,
 		intervalMs: flags.interval,

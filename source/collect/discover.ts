@@ -179,7 +179,7 @@ export function classifyZeekPid(procfs: ProcFs, pid: number, comm: string): Clas
 export type Discovery = {processes: ZeekProcess[]; skipped: Array<{pid: number; reason: string}>};
 
 /** A full /proc scan (slow cadence): every pid's comm, then classify the Zeek ones. */
-export function discoverZeek(procfs: ProcFs): Discovery {
+export function discoverZeek(procfs: ProcFs, scope?: {cwdUnder: string}): Discovery {
 	const processes: ZeekProcess[] = [];
 	const skipped: Discovery['skipped'] = [];
 	for (const pid of procfs.pids()) {
@@ -188,6 +188,8 @@ export function discoverZeek(procfs: ProcFs): Discovery {
 		const comm = commR.value.replace(/\n$/, '');
 		if (!isZeekComm(comm)) continue;
 		const r = classifyZeekPid(procfs, pid, comm);
+		// The demo and tests watch only their own cluster (its spool directory).
+		if (r.kind === 'node' && scope && !(r.process.cwd ?? '').startsWith(scope.cwdUnder)) continue;
 		if (r.kind === 'node') processes.push(r.process);
 		else skipped.push({pid, reason: r.reason});
 	}

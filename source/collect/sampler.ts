@@ -57,6 +57,8 @@ export type SamplerOptions = {
 	scanIntervalMs?: number;
 	/** Pids whose threads are read this tick (the detail view's node). */
 	threadPids?: () => Iterable<number>;
+	/** Only Zeek processes whose cwd is below this directory (the demo's spool). */
+	cwdUnder?: string;
 };
 
 /** One tick of /proc reading. Never throws: every failure is data. */
@@ -80,7 +82,7 @@ export class Sampler {
 		const now = this.clock.monotonic();
 		let discovery: Discovery | undefined;
 		if (this.needScan || now - this.lastScanMs >= (this.options.scanIntervalMs ?? 5000)) {
-			discovery = discoverZeek(this.procfs);
+			discovery = discoverZeek(this.procfs, this.options.cwdUnder ? {cwdUnder: this.options.cwdUnder} : undefined);
 			this.known = discovery.processes.map(p => p.pid);
 			this.lastScanMs = now;
 			this.needScan = false;

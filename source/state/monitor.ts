@@ -20,6 +20,9 @@ export type MonitorOptions = {
 	clock: Clock;
 	scanIntervalMs?: number;
 	threadPids?: () => Iterable<number>;
+	cwdUnder?: string;
+	/** Problems known up front (e.g. what the simulated sensor lacks). */
+	notes?: Problem[];
 };
 
 /** Sampler + tracker + host view: one call per tick gives the next Snapshot. */
@@ -33,6 +36,7 @@ export class Monitor {
 		this.sampler = new Sampler(options.procfs, options.clock, {
 			scanIntervalMs: options.scanIntervalMs,
 			threadPids: options.threadPids,
+			cwdUnder: options.cwdUnder,
 		});
 	}
 
@@ -42,7 +46,7 @@ export class Monitor {
 		const host = hostView(this.prev, sample);
 		this.prev = sample;
 		this.ticks++;
-		return {wallMs: sample.wallMs, host, rows, problems: collectProblems(rows), tick: this.ticks};
+		return {wallMs: sample.wallMs, host, rows, problems: [...(this.options.notes ?? []), ...collectProblems(rows)], tick: this.ticks};
 	}
 }
 

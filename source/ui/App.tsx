@@ -42,7 +42,7 @@ export function reduceKey(state: UiState, action: Action): UiState {
 		return next;
 	}
 	const mode = state.filterDraft !== null ? 'filter' : state.view;
-	const command: Command | undefined = commandFor(action.name, SCOPES_BY_VIEW[mode]);
+	const command = commandFor(action.name, SCOPES_BY_VIEW[mode]) as Command | undefined;
 	if (command) return reduceUi(state, command, {rows: action.rows, pageSize: action.pageSize});
 	if (mode === 'filter' && action.plain && action.input) return typeInFilter(state, action.input);
 	return state;

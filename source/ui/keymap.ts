@@ -3,7 +3,12 @@
  * the footer and the README keys table are generated from it, so they never drift.
  */
 
-export type Scope = 'global' | 'table' | 'detail' | 'help' | 'filter';
+import {FLAME_BINDINGS} from './keymap-flame.js';
+import {HEAP_BINDINGS} from './keymap-heap.js';
+
+export type Scope =
+	| 'global' | 'table' | 'detail' | 'help' | 'filter'
+	| 'flame' | 'flameSearch' | 'capture' | 'heap' | 'confirm';
 
 export type Command =
 	| 'quit' | 'help' | 'back'
@@ -13,7 +18,8 @@ export type Command =
 	| 'filterAccept' | 'filterCancel' | 'filterDelete';
 
 export type Binding = {
-	command: Command;
+	/** A table Command, or a command of another view (flame, capture, heap), handled by its reducer. */
+	command: string;
 	/** Normalised key names (see keyName): 'up', 'pageup', 'return', 'escape', 'C-c', 'q', 'P', '<'. */
 	keys: string[];
 	scope: Scope;
@@ -22,7 +28,7 @@ export type Binding = {
 	footer?: string;
 };
 
-export const KEYMAP: Binding[] = [
+export const TABLE_BINDINGS: Binding[] = [
 	{command: 'quit', keys: ['q', 'C-c'], scope: 'global', help: 'quit (restores the terminal)', footer: 'quit'},
 	{command: 'help', keys: ['?', 'h', 'f1'], scope: 'global', help: 'show or hide this help', footer: 'help'},
 	{command: 'up', keys: ['up', 'k'], scope: 'table', help: 'move the selection up'},
@@ -48,13 +54,20 @@ export const KEYMAP: Binding[] = [
 	{command: 'filterDelete', keys: ['backspace', 'delete'], scope: 'filter', help: 'delete a character'},
 ];
 
+export const KEYMAP: Binding[] = [...TABLE_BINDINGS, ...FLAME_BINDINGS, ...HEAP_BINDINGS];
+
 /** Scopes active in each view, most specific first. */
-export const SCOPES_BY_VIEW: Record<'table' | 'detail' | 'help' | 'filter', Scope[]> = {
+export const SCOPES_BY_VIEW = {
 	table: ['table', 'global'],
 	detail: ['detail', 'global'],
 	help: ['help'],
 	filter: ['filter'],
-};
+	flame: ['flame', 'global'],
+	flameSearch: ['flameSearch'],
+	capture: ['capture', 'global'],
+	heap: ['heap', 'global'],
+	confirm: ['confirm'],
+} satisfies Record<string, Scope[]>;
 
 export type InkKey = {
 	upArrow: boolean; downArrow: boolean; leftArrow: boolean; rightArrow: boolean;
@@ -84,7 +97,7 @@ export function keyName(input: string, key: Partial<InkKey>): string {
 	return input;
 }
 
-export function commandFor(name: string, scopes: Scope[]): Command | undefined {
+export function commandFor(name: string, scopes: readonly Scope[]): string | undefined {
 	for (const scope of scopes) {
 		const b = KEYMAP.find(k => k.scope === scope && k.keys.includes(name));
 		if (b) return b.command;
@@ -103,7 +116,7 @@ export function prettyKey(k: string): string {
 	return k;
 }
 
-export function footerItems(scopes: Scope[]): Array<{keys: string; label: string}> {
+export function footerItems(scopes: readonly Scope[]): Array<{keys: string; label: string}> {
 	const out: Array<{keys: string; label: string}> = [];
 	for (const scope of scopes) {
 		for (const b of KEYMAP) {

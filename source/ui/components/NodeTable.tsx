@@ -1,37 +1,29 @@
 import React from 'react';
-import {Box, Text} from 'ink';
+import {Text} from 'ink';
 import type {NodeRow} from '../../state/tracker.js';
 import {cell, headerLine, type CellContext, type Column} from '../columns.js';
-import {pick, type Theme} from '../theme.js';
+import {sgr} from '../sgr.js';
+import type {Theme} from '../theme.js';
 
-type RowProps = {row: NodeRow; columns: Column[]; selected: boolean; ctx: CellContext; theme: Theme; width: number};
-
-const Row = React.memo(function Row({row, columns, selected, ctx, theme, width}: RowProps) {
+/** One table row as one string (styled with SGR when colour is on). Pure. */
+export function rowText(row: NodeRow, columns: Column[], selected: boolean, ctx: CellContext, theme: Theme, width: number): string {
 	const dim = row.vanishedTicks > 0;
-	if (!theme.color || selected || dim) {
-		const text = columns.map(c => cell(c, c.text(row, ctx))).join(' ');
-		return (
-			<Text inverse={selected} dimColor={dim} wrap="truncate">
-				{text.length < width && selected ? text + ' '.repeat(width - text.length) : text}
-			</Text>
-		);
+	if (selected || dim || !theme.color) {
+		let text = columns.map(c => cell(c, c.text(row, ctx))).join(' ');
+		if (selected && text.length < width) text += ' '.repeat(width - text.length);
+		// Selection stays visible without colour (inverse is an attribute, not a colour).
+		return selected ? `\u001b[7m${text}\u001b[0m` : dim && theme.color ? sgr(text, {dim: true}, true) : text;
 	}
-	return (
-		<Text wrap="truncate">
-			{columns.map((c, i) => {
-				const e = c.emphasis?.(row);
-				const color = e === 'hot' ? 'red' : e === 'warn' ? 'yellow' : c.id === 'cpuSpark' ? 'green' : c.id === 'rssSpark' ? 'blue' : undefined;
-				return (
-					<Text key={c.id} color={pick(theme, color)} bold={e === 'hot'}>
-						{(i > 0 ? ' ' : '') + cell(c, c.text(row, ctx))}
-					</Text>
-				);
-			})}
-		</Text>
-	);
-});
+	return columns
+		.map(c => {
+			const e = c.emphasis?.(row);
+			const fg = e === 'hot' ? 'red' : e === 'warn' ? 'yellow' : c.id === 'cpuSpark' ? 'green' : c.id === 'rssSpark' ? 'blue' : undefined;
+			return sgr(cell(c, c.text(row, ctx)), {fg, bold: e === 'hot'}, true);
+		})
+		.join(' ');
+}
 
-export function NodeTable(props: {
+export const NodeTable = React.memo(function NodeTable(props: {
 	rows: NodeRow[];
 	columns: Column[];
 	selectedKey: string | null;
@@ -44,15 +36,10 @@ export function NodeTable(props: {
 	descending: boolean;
 }) {
 	const {rows, columns, height} = props;
-	const bodyHeight = Math.max(0, height - 1);
-	const visible = rows.slice(props.scrollTop, props.scrollTop + bodyHeight);
+	const visible = rows.slice(props.scrollTop, props.scrollTop + Math.max(0, height - 1));
 	const header = headerLine(columns.map(c => (c.id === props.sortColumn ? {...c, title: c.title + (props.descending ? 'v' : '^')} : c)));
-	return (
-		<Box flexDirection="column" height={height}>
-			<Text inverse bold wrap="truncate">{header.padEnd(props.width)}</Text>
-			{visible.map(r => (
-				<Row key={r.key} row={r} columns={columns} selected={r.key === props.selectedKey} ctx={props.ctx} theme={props.theme} width={props.width} />
-			))}
-		</Box>
-	);
-}
+	const lines = [`\u001b[1;7m${header.padEnd(props.width)}\u001b[0m`];
+	for (const r of visible) lines.push(rowText(r, columns, r.key === props.selectedKey, props.ctx, props.theme, props.width));
+	while (lines.length < height) lines.push('');
+	return <Text wrap="truncate">{lines.join('\n')}</Text>;
+});

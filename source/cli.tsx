@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import {register} from 'node:module';
 import meow from 'meow';
-import {runMain} from './main.js';
+import {runMain, type Flags} from './main.js';
 
 const cli = meow(
 	`
@@ -23,7 +23,11 @@ const cli = meow(
     --interval MS       refresh interval (default 1000)
     --once              print one snapshot and exit
     --json              with --once: JSON instead of a table
+    --metrics URL       scrape this endpoint (repeatable) instead of discovering them
     --no-metrics        do not scrape Zeek's metrics endpoints
+    --metrics-interval S  seconds between scrapes of one endpoint (default 10; each scrape
+                        runs on the node's packet thread)
+    --metrics-timeout MS  per-scrape timeout (default 2000)
     --spool DIR         only nodes running below DIR (one zeekctl spool, when several run)
     --perf-seconds N    length of a perf capture from the table (default 10)
     --perf-frequency HZ perf sampling frequency (default 99)
@@ -40,7 +44,9 @@ const cli = meow(
 			interval: {type: 'number', default: 1000},
 			once: {type: 'boolean', default: false},
 			json: {type: 'boolean', default: false},
-			metrics: {type: 'boolean', default: true},
+			metrics: {type: 'string', isMultiple: true},
+			metricsInterval: {type: 'number', default: 10},
+			metricsTimeout: {type: 'number', default: 2000},
 			procRoot: {type: 'string', default: '/proc'},
 			spool: {type: 'string'},
 			seconds: {type: 'number'},
@@ -67,7 +73,7 @@ const cli = meow(
 );
 
 const known = new Set([
-	'interval', 'once', 'json', 'metrics', 'procRoot', 'spool', 'workers', 'layout', 'help', 'version', 'seconds', 'frequency',
+	'interval', 'once', 'json', 'metrics', 'metricsInterval', 'metricsTimeout', 'procRoot', 'spool', 'workers', 'layout', 'help', 'version', 'seconds', 'frequency',
 	'perfSeconds', 'perfFrequency', 'mainThread', 'captures', 'print', 'width', 'height', 'pid', 'tid', 'kernel', 'jit', 'all',
 	'addrs', 'dump', 'base',
 ]);
@@ -79,5 +85,5 @@ if (unknown.length > 0) {
 } else {
 	// Before Ink is loaded (it is imported lazily): bound its text caches (ink#986).
 	register('./ink-patch/hooks.js', import.meta.url);
-	process.exitCode = await runMain(cli.input, cli.flags);
+	process.exitCode = await runMain(cli.input, cli.flags as Flags);
 }

@@ -2,6 +2,7 @@ import {resolve} from 'node:path';
 import {ProcFs} from './collect/procfs.js';
 import {systemClock} from './lib/clock.js';
 import {Monitor, type Problem} from './state/monitor.js';
+import {MetricsCollector} from './collect/metrics/collector.js';
 import {renderOnceJson, renderOnceText, takeSnapshot} from './headless/once.js';
 import {unicodeOk} from './ui/glyphs.js';
 import {colorEnabled} from './ui/theme.js';
@@ -11,7 +12,10 @@ export type Flags = {
 	interval: number;
 	once: boolean;
 	json: boolean;
-	metrics: boolean;
+	/** --metrics URLs; `--no-metrics` arrives as a false entry. */
+	metrics?: Array<string | false>;
+	metricsInterval: number;
+	metricsTimeout: number;
 	procRoot: string;
 	spool?: string;
 	workers: number;
@@ -93,8 +97,30 @@ export async function runMain(input: string[], flags: Flags): Promise<number> {
 
 type Scope = {cwdUnder?: string; notes?: Problem[]};
 
+export function makeCollector(flags: Flags): MetricsCollector | undefined {
+	const values = flags.metrics ?? [];
+	if (values.includes(false)) return undefined;
+	const urls = values.filter((v): v is string => typeof v === 'string');
+	for (const url of urls) {
+		if (!/^https?:\/\/[^/\s]+/.test(url)) throw new UsageError(`--metrics needs an http:// URL such as http://127.0.0.1:9991/metrics (got '${url}')`);
+	}
+	if (!Number.isFinite(flags.metricsInterval) || flags.metricsInterval < 1) {
+		throw new UsageError(`--metrics-interval is in seconds and must be at least 1 (got ${flags.metricsInterval})`);
+	}
+	if (!Number.isFinite(flags.metricsTimeout) || flags.metricsTimeout < 100) {
+		throw new UsageError(`--metrics-timeout is in ms and must be at least 100 (got ${flags.metricsTimeout})`);
+	}
+	return new MetricsCollector({
+		clock: systemClock, intervalMs: flags.metricsInterval * 1000, timeoutMs: flags.metricsTimeout, maxBytes: 32 * 1024 * 1024,
+		fixedUrls: urls.map(u => (/\/[^/]*metrics[^/]*$/.test(u) || /\/services\.json$/.test(u) ? u : u.replace(/\/?$/, '/metrics'))),
+	});
+}
+
 export function makeMonitor(flags: Flags, scope: Scope, threadPids?: () => Iterable<number>): Monitor {
-	return new Monitor({procfs: new ProcFs(flags.procRoot), clock: systemClock, threadPids, cwdUnder: scope.cwdUnder, notes: scope.notes});
+	return new Monitor({
+		procfs: new ProcFs(flags.procRoot), clock: systemClock, threadPids, cwdUnder: scope.cwdUnder, notes: scope.notes,
+		metrics: makeCollector(flags),
+	});
 }
 
 async function runDemo(flags: Flags): Promise<number> {

@@ -8,7 +8,7 @@ import type {ProcFs} from './procfs.js';
  */
 
 export type Role = 'manager' | 'logger' | 'proxy' | 'worker' | 'standalone' | 'other';
-export type LaunchMode = 'zeekctl' | 'supervisor' | 'systemd' | 'standalone';
+export type LaunchMode = 'zeekctl' | 'supervisor' | 'systemd' | 'standalone' | 'remote';
 /** Where the node name came from, strongest first. */
 export type NameSource = 'environ' | 'spool' | 'systemd-unit' | 'cmdline' | 'comm+cwd' | 'comm' | 'metrics' | 'none';
 

@@ -139,3 +139,45 @@ export function parseCgroup(text: string): string | undefined {
 	}
 	return first;
 }
+
+export type ListeningSocket = {inode: number; address: string; port: number; family: 4 | 6};
+
+/**
+ * Listening TCP sockets from /proc/net/tcp or /proc/net/tcp6 (proc(5) "/proc/net/tcp"): state
+ * 0A is LISTEN; addresses are hex in host (little-endian) byte order per 32-bit word.
+ */
+export function parseProcNetTcp(text: string, family: 4 | 6): ListeningSocket[] {
+	const out: ListeningSocket[] = [];
+	const lines = text.split('\n');
+	for (let i = 1; i < lines.length; i++) {
+		const f = lines[i]!.trim().split(/\s+/);
+		if (f.length < 10 || f[3] !== '0A') continue;
+		const [addrHex, portHex] = f[1]!.split(':');
+		if (!addrHex || !portHex) continue;
+		const inode = Number(f[9]);
+		if (!Number.isFinite(inode) || inode === 0) continue;
+		out.push({inode, address: decodeAddress(addrHex, family), port: parseInt(portHex, 16), family});
+	}
+	return out;
+}
+
+function decodeAddress(hex: string, family: 4 | 6): string {
+	const words: string[] = [];
+	for (let i = 0; i < hex.length; i += 8) {
+		const w = hex.slice(i, i + 8);
+		// each 32-bit word is little-endian
+		words.push(w.slice(6, 8) + w.slice(4, 6) + w.slice(2, 4) + w.slice(0, 2));
+	}
+	if (family === 4) {
+		const w = words[0] ?? '00000000';
+		return [0, 2, 4, 6].map(i => parseInt(w.slice(i, i + 2), 16)).join('.');
+	}
+	const all = words.join('');
+	if (/^0{20}ffff/.test(all)) {
+		const v4 = all.slice(24);
+		return [0, 2, 4, 6].map(i => parseInt(v4.slice(i, i + 2), 16)).join('.');
+	}
+	const groups: string[] = [];
+	for (let i = 0; i < 32; i += 4) groups.push(parseInt(all.slice(i, i + 4), 16).toString(16));
+	return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}

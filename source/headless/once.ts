@@ -4,10 +4,17 @@ import {formatBytes, formatPercent} from '../lib/format.js';
 import {escapeText} from '../lib/escape.js';
 import {snapshotJson} from './snapshot-json.js';
 
-/** Two samples `intervalMs` apart (so rates exist), then one snapshot. */
-export async function takeSnapshot(monitor: Monitor, intervalMs: number, between?: () => Promise<void>): Promise<Snapshot> {
+/**
+ * Two samples `intervalMs` apart (so rates exist), then one snapshot. Metrics are scraped at both
+ * samples, so their rates exist too; a scrape never takes longer than its timeout.
+ */
+export async function takeSnapshot(monitor: Monitor, intervalMs: number): Promise<Snapshot> {
+	monitor.backgroundScrapes = false;
 	monitor.tick();
-	await Promise.all([new Promise(resolve => setTimeout(resolve, intervalMs)), between?.()]);
+	await monitor.metrics?.scrapeAll();
+	await new Promise(resolve => setTimeout(resolve, intervalMs));
+	monitor.tick();
+	await monitor.metrics?.scrapeAll();
 	return monitor.tick();
 }
 
@@ -23,7 +30,7 @@ export function renderOnceText(snapshot: Snapshot, width: number, unicode: boole
 	if (snapshot.rows.length === 0) {
 		lines.push(EMPTY_STATE);
 	} else {
-		const cols = fitColumns(width);
+		const cols = fitColumns(width, snapshot.rows.some(r => r.metrics !== null));
 		lines.push(headerLine(cols));
 		const ctx = {nowMs: snapshot.wallMs, unicode};
 		for (const r of snapshot.rows) lines.push(rowLine(cols, r, ctx).trimEnd());

@@ -17,6 +17,7 @@ export function snapshotJson(snapshot: Snapshot): unknown {
 			zeektopCpuPercent: round(h.selfCpuPercent),
 			zeektopRssBytes: h.selfRssBytes,
 		},
+		zeekVersion: snapshot.zeekVersion ?? null,
 		nodes: snapshot.rows.map(nodeJson),
 		problems: snapshot.problems,
 	};
@@ -49,5 +50,20 @@ function nodeJson(r: NodeRow) {
 		cwd: r.cwd,
 		exe: r.exe,
 		cmdline: r.cmdline,
+		metrics: r.metrics === null ? null : {
+			receivedPacketsPerSecond: round(r.metrics.receivedPacketsPerSecond),
+			droppedPacketsPerSecond: round(r.metrics.droppedPacketsPerSecond),
+			dropPercent: round(r.metrics.dropPercent, 3),
+			packetLagSeconds: round(r.metrics.packetLagSeconds, 3),
+			activeSessions: r.metrics.activeSessions,
+			eventsPerSecond: round(r.metrics.eventsPerSecond),
+			logWritesPerSecond: round(r.metrics.logWritesPerSecond),
+			newSessionsPerSecond: round(r.metrics.newSessionsPerSecond),
+			zeekVersion: r.metrics.zeekVersion,
+			topEventHandlers: r.metrics.topEventHandlers.slice(0, 5).map(h => ({name: h.name, perSecond: round(h.perSecond)})),
+			restarted: r.metrics.restarted,
+			source: r.metrics.target,
+			ageSeconds: Number.isFinite(r.metrics.ageMs) ? round(r.metrics.ageMs / 1000) : null,
+		},
 	};
 }

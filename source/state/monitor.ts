@@ -1,7 +1,10 @@
 import type {Clock} from '../lib/clock.js';
 import type {ProcFs} from '../collect/procfs.js';
 import {Sampler, type Sample} from '../collect/sampler.js';
-import {Tracker, type NodeRow} from './tracker.js';
+import {Tracker, metricsOnlyRow, type NodeRow} from './tracker.js';
+import type {MetricsCollector} from '../collect/metrics/collector.js';
+import {listeningPortsByPid} from '../collect/sockets.js';
+import {recoverTruncatedNames, roleOf} from '../collect/discover.js';
 import {hostView, type HostView} from './host.js';
 
 export type Problem = {scope: string; message: string};
@@ -13,6 +16,7 @@ export type Snapshot = {
 	problems: Problem[];
 	/** Ticks so far (the first has no rates). */
 	tick: number;
+	zeekVersion?: string | null;
 };
 
 export type MonitorOptions = {
@@ -23,6 +27,7 @@ export type MonitorOptions = {
 	cwdUnder?: string;
 	/** Problems known up front (e.g. what the simulated sensor lacks). */
 	notes?: Problem[];
+	metrics?: MetricsCollector;
 };
 
 /** Sampler + tracker + host view: one call per tick gives the next Snapshot. */
@@ -30,9 +35,13 @@ export class Monitor {
 	readonly sampler: Sampler;
 	readonly tracker = new Tracker();
 	private prev: Sample | undefined;
+	readonly metrics: MetricsCollector | undefined;
 	private ticks = 0;
+	/** --once drives scrapes itself (scrapeAll at both samples). */
+	backgroundScrapes = true;
 
 	constructor(private readonly options: MonitorOptions) {
+		this.metrics = options.metrics;
 		this.sampler = new Sampler(options.procfs, options.clock, {
 			scanIntervalMs: options.scanIntervalMs,
 			threadPids: options.threadPids,
@@ -42,11 +51,39 @@ export class Monitor {
 
 	tick(): Snapshot {
 		const sample = this.sampler.tick();
+		const metrics = this.metrics;
+		if (metrics && sample.discovery) {
+			recoverTruncatedNames(sample.discovery.processes, metrics.knownNodeNames());
+			const pids = sample.discovery.processes.map(p => p.pid);
+			metrics.updateSockets(listeningPortsByPid(this.options.procfs, pids));
+		}
+		// Scrapes run in the background on their own cadence; this tick uses what is there.
+		if (metrics && this.backgroundScrapes) void metrics.scrapeDue();
 		const rows = this.tracker.apply(sample);
+		if (metrics) this.attachMetrics(rows, metrics);
 		const host = hostView(this.prev, sample);
 		this.prev = sample;
 		this.ticks++;
-		return {wallMs: sample.wallMs, host, rows, problems: [...(this.options.notes ?? []), ...collectProblems(rows)], tick: this.ticks};
+		const problems = [...(this.options.notes ?? []), ...collectProblems(rows), ...(metrics?.problems() ?? [])];
+		const zeekVersion = rows.find(r => r.metrics?.zeekVersion)?.metrics?.zeekVersion ?? null;
+		return {wallMs: sample.wallMs, host, rows, problems, tick: this.ticks, zeekVersion};
+	}
+
+	private attachMetrics(rows: NodeRow[], metrics: MetricsCollector): void {
+		const byNode = metrics.nodeMetrics();
+		const used = new Set<string>();
+		for (const r of rows) {
+			const key = byNode.has(`pid:${r.pid}`) ? `pid:${r.pid}` : r.node ?? '';
+			const m = byNode.get(key);
+			if (m) {
+				r.metrics = m;
+				used.add(key);
+			}
+		}
+		for (const [key, m] of byNode) {
+			if (used.has(key) || key.startsWith('pid:') || key === '') continue;
+			rows.push(metricsOnlyRow(key, m, name => roleOf(name, null)));
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ import {Ring, slope} from '../lib/ring.js';
 import type {LaunchMode, Role, ZeekProcess} from '../collect/discover.js';
 import {CLOCK_TICKS, type ProcSample, type Sample} from '../collect/sampler.js';
 import {parseCpuList} from '../collect/proc-parse.js';
+import type {NodeMetrics} from '../collect/metrics/collector.js';
 
 /**
  * Turns the stream of Samples into table rows: CPU rates, histories, RSS slope, restarts and
@@ -43,6 +44,8 @@ export type NodeRow = {
 	threadList: ThreadRow[] | null;
 	hints: string[];
 	environ: Map<string, string> | null;
+	/** Zeek's own numbers from the metrics endpoint (null: none scraped for this node). */
+	metrics: NodeMetrics | null;
 };
 
 type Track = {
@@ -189,6 +192,7 @@ export class Tracker {
 			threadList,
 			hints: proc.hints,
 			environ: proc.environ,
+			metrics: null,
 		};
 		track.last = row;
 		return row;
@@ -227,7 +231,18 @@ export class Tracker {
 			cwd: p.cwd, exe: p.exe, nameTruncated: p.nameTruncated, cpuPercent: null, mainThreadCpuPercent: null,
 			rssBytes: null, rssBytesPerMinute: null, threads: null, cpusAllowed: null, cpusAllowedCount: null, lastCpu: null,
 			state: '?', startedAtMs: null, restarts: track.restarts, vanishedTicks: 0, cpuHistory: [], mainHistory: [],
-			rssHistory: [], threadList: null, hints: p.hints, environ: p.environ,
+			rssHistory: [], threadList: null, hints: p.hints, environ: p.environ, metrics: null,
 		};
 	}
+}
+
+/** A node known only from metrics (another host in /services.json, or no local pid). */
+export function metricsOnlyRow(name: string, m: NodeMetrics, roleOf: (n: string) => NodeRow['role']): NodeRow {
+	return {
+		key: name, node: name, role: roleOf(name), launch: 'remote', pid: 0, iface: null, comm: '', cmdline: [], cwd: null, exe: null,
+		nameTruncated: false, cpuPercent: m.cpuPercent, mainThreadCpuPercent: null, rssBytes: m.rssBytes, rssBytesPerMinute: null,
+		threads: null, cpusAllowed: null, cpusAllowedCount: null, lastCpu: null, state: 'remote',
+		startedAtMs: m.startTimeSeconds === null ? null : m.startTimeSeconds * 1000, restarts: 0, vanishedTicks: 0, cpuHistory: [],
+		mainHistory: [], rssHistory: [], threadList: null, hints: [], environ: null, metrics: m,
+	};
 }

@@ -117,7 +117,7 @@ export function App(props: AppProps) {
 		return <Text>{`zeektop needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${size.columns}x${size.rows}. Enlarge it or use zeektop --once.`}</Text>;
 	}
 	const ctx = {nowMs: snapshot?.wallMs ?? Date.now(), unicode: props.theme.unicode};
-	const columns = fitColumns(width);
+	const columns = fitColumns(width, rows.some(r => r.metrics !== null));
 	const problem = snapshot?.problems[0];
 	const status = ui.filterDraft !== null
 		? `/${escapeText(ui.filterDraft)}_   (Enter apply, Esc clear)`
@@ -138,7 +138,7 @@ export function App(props: AppProps) {
 	}
 	return (
 		<Box flexDirection="column" width={width} height={frameRows}>
-			{host ? <Header host={host} width={width} maxLines={headerLineCount} zeekVersion={null} theme={props.theme} /> : <Text>zeektop</Text>}
+			{host ? <Header host={host} width={width} maxLines={headerLineCount} zeekVersion={snapshot?.zeekVersion ?? null} theme={props.theme} /> : <Text>zeektop</Text>}
 			{body}
 			<Text wrap="truncate" color={pick(props.theme, problem ? 'yellow' : undefined)}>{status}</Text>
 			<Text wrap="truncate" dimColor>{footerText(ui.view, width)}</Text>

@@ -1,6 +1,6 @@
 import type {NodeRow} from '../state/tracker.js';
 import {escapeText} from '../lib/escape.js';
-import {formatBytes, formatDuration, formatPercent, padEnd, padStart, truncate} from '../lib/format.js';
+import {formatBytes, formatCount, formatDuration, formatPercent, padEnd, padStart, truncate} from '../lib/format.js';
 import {sparkline} from './glyphs.js';
 
 /**
@@ -10,7 +10,7 @@ import {sparkline} from './glyphs.js';
 
 export type ColumnId =
 	| 'node' | 'role' | 'pid' | 'cpu' | 'cpuSpark' | 'main' | 'rss' | 'rssSpark' | 'rssRate' | 'threads'
-	| 'cpus' | 'state' | 'uptime' | 'restarts';
+	| 'cpus' | 'state' | 'uptime' | 'restarts' | 'pkts' | 'drop' | 'dropSpark' | 'lag' | 'sess';
 
 export type Emphasis = 'hot' | 'warn' | undefined;
 
@@ -38,8 +38,8 @@ export const COLUMNS: Column[] = [
 		text: r => escapeText(r.node ?? (r.role === 'standalone' ? 'standalone' : r.comm)) + (r.nameTruncated ? '~' : ''),
 		sortValue: r => r.node ?? '',
 	},
-	{id: 'role', title: 'ROLE', width: 7, align: 'left', drop: 8, sortable: true, text: r => r.role, sortValue: r => r.role},
-	{id: 'pid', title: 'PID', width: 7, align: 'right', drop: 6, sortable: true, text: r => String(r.pid), sortValue: r => r.pid},
+	{id: 'role', title: 'ROLE', width: 7, align: 'left', drop: 10, sortable: true, text: r => r.role, sortValue: r => r.role},
+	{id: 'pid', title: 'PID', width: 7, align: 'right', drop: 5, sortable: true, text: r => String(r.pid), sortValue: r => r.pid},
 	{
 		id: 'cpu', title: 'CPU%', width: 6, align: 'right', drop: 0, sortable: true,
 		text: r => formatPercent(r.cpuPercent),
@@ -47,7 +47,7 @@ export const COLUMNS: Column[] = [
 		sortValue: r => r.cpuPercent ?? -1,
 	},
 	{
-		id: 'cpuSpark', title: 'CPU', width: 10, align: 'left', drop: 5, sortable: false,
+		id: 'cpuSpark', title: 'CPU', width: 10, align: 'left', drop: 7, sortable: false,
 		text: (r, c) => sparkline(r.cpuHistory, 10, 100, c.unicode),
 	},
 	{
@@ -61,7 +61,7 @@ export const COLUMNS: Column[] = [
 		text: r => formatBytes(r.rssBytes), sortValue: r => r.rssBytes ?? -1,
 	},
 	{
-		id: 'rssSpark', title: 'MEM', width: 10, align: 'left', drop: 7, sortable: false,
+		id: 'rssSpark', title: 'MEM', width: 10, align: 'left', drop: 8, sortable: false,
 		text: (r, c) => sparkline(r.rssHistory, 10, undefined, c.unicode),
 	},
 	{
@@ -70,17 +70,17 @@ export const COLUMNS: Column[] = [
 		emphasis: r => ((r.rssBytesPerMinute ?? 0) > 1024 * 1024 ? 'warn' : undefined),
 		sortValue: r => r.rssBytesPerMinute ?? -Infinity,
 	},
-	{id: 'threads', title: 'THR', width: 4, align: 'right', drop: 9, sortable: true, text: r => dash(r.threads), sortValue: r => r.threads ?? -1},
+	{id: 'threads', title: 'THR', width: 4, align: 'right', drop: 11, sortable: true, text: r => dash(r.threads), sortValue: r => r.threads ?? -1},
 	{
-		id: 'cpus', title: 'CPUS', width: 6, align: 'right', drop: 10, sortable: false,
+		id: 'cpus', title: 'CPUS', width: 6, align: 'right', drop: 12, sortable: false,
 		text: r => (r.cpusAllowed === null ? '-' : r.cpusAllowed.length <= 6 ? r.cpusAllowed : `${r.cpusAllowedCount}cpu`),
 	},
 	{
-		id: 'state', title: 'S', width: 4, align: 'left', drop: 4, sortable: false,
+		id: 'state', title: 'S', width: 4, align: 'left', drop: 6, sortable: false,
 		text: r => (r.vanishedTicks > 0 ? 'gone' : r.state),
 	},
 	{
-		id: 'uptime', title: 'UP', width: 6, align: 'right', drop: 11, sortable: true,
+		id: 'uptime', title: 'UP', width: 6, align: 'right', drop: 13, sortable: true,
 		text: (r, c) => formatDuration(r.startedAtMs === null ? null : (c.nowMs - r.startedAtMs) / 1000),
 		sortValue: r => -(r.startedAtMs ?? 0),
 	},
@@ -92,11 +92,48 @@ export const COLUMNS: Column[] = [
 	},
 ];
 
+/** Zeek's own numbers (metrics endpoint); '-' until a scrape answered for the node. */
+const METRIC_COLUMNS: Column[] = [
+	{
+		id: 'pkts', title: 'PKTS/s', width: 7, align: 'right', drop: 3, sortable: true,
+		text: r => formatCount(r.metrics?.receivedPacketsPerSecond), sortValue: r => r.metrics?.receivedPacketsPerSecond ?? -1,
+	},
+	{
+		id: 'drop', title: 'DROP%', width: 6, align: 'right', drop: 1, sortable: true,
+		text: r => formatPercent(r.metrics?.dropPercent, r.metrics?.dropPercent && r.metrics.dropPercent < 0.1 ? 2 : 1),
+		emphasis: r => ((r.metrics?.dropPercent ?? 0) > 0 ? 'hot' : undefined),
+		sortValue: r => r.metrics?.dropPercent ?? -1,
+	},
+	{
+		id: 'dropSpark', title: 'DROPS', width: 8, align: 'left', drop: 9, sortable: false,
+		text: (r, c) => sparkline(r.metrics?.dropHistory ?? [], 8, undefined, c.unicode),
+		emphasis: r => ((r.metrics?.dropPercent ?? 0) > 0 ? 'hot' : undefined),
+	},
+	{
+		id: 'lag', title: 'LAG', width: 6, align: 'right', drop: 4, sortable: true,
+		text: r => (r.metrics?.packetLagSeconds == null ? '-' : r.metrics.packetLagSeconds < 10 ? r.metrics.packetLagSeconds.toFixed(2) : r.metrics.packetLagSeconds.toFixed(0)),
+		emphasis: r => ((r.metrics?.packetLagSeconds ?? 0) > 1 ? 'hot' : undefined),
+		sortValue: r => r.metrics?.packetLagSeconds ?? -1,
+	},
+	{
+		id: 'sess', title: 'SESS', width: 6, align: 'right', drop: 6, sortable: true,
+		text: r => formatCount(r.metrics?.activeSessions), sortValue: r => r.metrics?.activeSessions ?? -1,
+	},
+];
+
+// Metric columns sit after RSS/min: CPU, memory, then packets.
+COLUMNS.splice(COLUMNS.findIndex(c => c.id === 'rssRate') + 1, 0, ...METRIC_COLUMNS);
+
 export const SORTABLE = COLUMNS.filter(c => c.sortable).map(c => c.id);
 
-/** Columns that fit `width` (1 space between columns); NODE takes the slack up to 24. */
-export function fitColumns(width: number, columns: Column[] = COLUMNS): Column[] {
-	let chosen = [...columns];
+const METRIC_IDS = new Set<ColumnId>(['pkts', 'drop', 'dropSpark', 'lag', 'sess']);
+
+/**
+ * Columns that fit `width` (1 space between columns); NODE takes the slack up to 24. Metric
+ * columns are left out while no node has metrics (--no-metrics, or nothing scraped yet).
+ */
+export function fitColumns(width: number, withMetrics = true, columns: Column[] = COLUMNS): Column[] {
+	let chosen = withMetrics ? [...columns] : columns.filter(c => !METRIC_IDS.has(c.id));
 	const total = (cs: Column[]) => cs.reduce((a, c) => a + c.width, 0) + cs.length - 1;
 	while (total(chosen) > width && chosen.length > 1) {
 		const worst = chosen.reduce((a, c) => (c.drop > a.drop ? c : a));

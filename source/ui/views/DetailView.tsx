@@ -26,6 +26,16 @@ export function detailLines(row: NodeRow, width: number, height: number, nowMs: 
 		if (interesting.length > 0) lines.push(truncate(`env  ${interesting.map(k => `${k}=${escapeText(env.get(k)!)}`).join('  ')}`, w));
 	}
 	for (const h of row.hints) lines.push(truncate(`hint ${escapeText(h)}`, w));
+	const m = row.metrics;
+	if (m) {
+		const f = (v: number | null, d = 1) => (v === null ? '-' : v.toFixed(d));
+		lines.push(truncate(`zeek ${escapeText(m.zeekVersion ?? '?')}  pkts/s ${f(m.receivedPacketsPerSecond, 0)}  drops/s ${f(m.droppedPacketsPerSecond, 0)}  drop ${f(m.dropPercent, 2)}%  lag ${f(m.packetLagSeconds, 2)} s  sessions ${m.activeSessions ?? '-'}  events/s ${f(m.eventsPerSecond, 0)}  logs/s ${f(m.logWritesPerSecond, 0)}  (scraped ${Number.isFinite(m.ageMs) ? Math.round(m.ageMs / 1000) : '-'} s ago)`, w));
+		if (m.topEventHandlers.length > 0) {
+			lines.push(truncate(`busiest events/s: ${m.topEventHandlers.slice(0, 6).map(h => `${escapeText(h.name)} ${h.perSecond.toFixed(0)}`).join('  ')}`, w));
+		}
+	} else {
+		lines.push('metrics: none scraped for this node yet');
+	}
 	lines.push('');
 	if (row.threadList && row.threadList.length > 0) {
 		lines.push(`${padStart('TID', 8)} ${padEnd('THREAD', 16)} ${padStart('CPU%', 6)} S CPU`);

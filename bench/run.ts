@@ -1,6 +1,8 @@
 // npm run bench [-- section ...] [--seconds N] [--soak-minutes N]
 // Prints ratios against the named anchor measured in the same run; no thresholds, no asserts.
 import {benchTui} from './tui.js';
+import {benchMetrics} from './metrics.js';
+import {benchFold} from './fold.js';
 
 const args = process.argv.slice(2);
 const num = (flag: string, d: number) => {
@@ -18,5 +20,7 @@ const report = (l: string[]) => {
 	}
 };
 
+if (want('metrics')) report(await benchMetrics());
+if (want('fold')) report(await benchFold());
 if (want('tui')) report(await benchTui({seconds: num('--seconds', 30), soakMinutes: num('--soak-minutes', 10)}));
 process.exit(0);

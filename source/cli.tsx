@@ -39,6 +39,8 @@ const cli = meow(
 `,
 	{
 		importMeta: import.meta,
+		// The one-file bundle has no package.json beside it: the version is baked in.
+		...(process.env.ZEEKTOP_VERSION ? {version: process.env.ZEEKTOP_VERSION} : {}),
 		allowUnknownFlags: true,
 		flags: {
 			interval: {type: 'number', default: 1000},
@@ -84,6 +86,7 @@ if (unknown.length > 0) {
 	process.exitCode = 2;
 } else {
 	// Before Ink is loaded (it is imported lazily): bound its text caches (ink#986).
-	register('./ink-patch/hooks.js', import.meta.url);
+	// The one-file bundle has the bounded caches built in (scripts/bundle.mjs).
+	if (process.env.ZEEKTOP_BUNDLED !== '1') register('./ink-patch/hooks.js', import.meta.url);
 	process.exitCode = await runMain(cli.input, cli.flags as Flags);
 }

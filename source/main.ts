@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {ProcFs} from './collect/procfs.js';
 import {systemClock} from './lib/clock.js';
@@ -128,6 +129,10 @@ async function runDemo(flags: Flags): Promise<number> {
 	if (!layouts.includes(flags.layout)) throw new UsageError(`--layout must be one of ${layouts.join(', ')} (got '${flags.layout}')`);
 	if (!Number.isInteger(flags.workers) || flags.workers < 1 || flags.workers > 256) {
 		throw new UsageError(`--workers must be a whole number from 1 to 256 (got ${flags.workers})`);
+	}
+	const {simSourcePath} = await import('./sim/build.js');
+	if (!existsSync(simSourcePath)) {
+		throw new UsageError(`the simulated sensor's source (${simSourcePath}) is not here, as in the one-file bundle: run the demo from the npm package or a clone (npm run demo)`);
 	}
 	const {defaultScenario, startCluster, SimStartError} = await import('./sim/launcher.js');
 	process.stderr.write(`zeektop: starting a simulated Zeek cluster (${flags.workers} workers, ${flags.layout} layout)...\n`);

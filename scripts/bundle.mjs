@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// One-file build: dist/zeektop.mjs runs with no node_modules (copy it onto a sensor and run
+// `node zeektop.mjs`). NODE_ENV=production is baked in (React's development build grows without
+// bound), and Ink's two unbounded text caches are swapped for the bounded copies in
+// source/ink-patch, as the resolve hook does for the unbundled build.
+import {build} from 'esbuild';
+import {fileURLToPath} from 'node:url';
+import {dirname, join} from 'node:path';
+import {readFileSync} from 'node:fs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const patches = {
+	'measure-text.js': join(root, 'dist', 'ink-patch', 'measure-text.js'),
+	'wrap-text.js': join(root, 'dist', 'ink-patch', 'wrap-text.js'),
+};
+
+// react-devtools-core is an optional Ink dependency, loaded only with DEV=true: not shipped.
+const noDevtools = {
+	name: 'no-react-devtools',
+	setup(b) {
+		b.onResolve({filter: /^react-devtools-core$/}, () => ({path: 'react-devtools-core', namespace: 'zeektop-stub'}));
+		b.onLoad({filter: /.*/, namespace: 'zeektop-stub'}, () => ({
+			contents: 'export default {initialize() {}, connectToDevTools() {}};',
+			loader: 'js',
+		}));
+	},
+};
+
+const boundInkCaches = {
+	name: 'bound-ink-caches',
+	setup(b) {
+		b.onResolve({filter: /^\.\/(measure-text|wrap-text)\.js$/}, args => {
+			if (!/[\\/]ink[\\/]build[\\/]/.test(args.importer)) return undefined;
+			return {path: patches[args.path.slice(2)]};
+		});
+	},
+};
+
+await build({
+	entryPoints: [join(root, 'dist', 'cli.js')],
+	outfile: join(root, 'dist', 'zeektop.mjs'),
+	bundle: true,
+	platform: 'node',
+	format: 'esm',
+	target: 'node20',
+	minify: false,
+	legalComments: 'none',
+	define: {
+		'process.env.NODE_ENV': '"production"',
+		'process.env.ZEEKTOP_BUNDLED': '"1"',
+		'process.env.ZEEKTOP_VERSION': JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version),
+	},
+	// ESM bundles that contain CommonJS need a require for Node's built-ins.
+	banner: {js: "import {createRequire as __zeektopRequire} from 'node:module';\nconst require = __zeektopRequire(import.meta.url);"},
+	plugins: [boundInkCaches, noDevtools],
+	logLevel: 'warning',
+});

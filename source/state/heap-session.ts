@@ -235,6 +235,18 @@ const JEPROF_GUIDANCE: Guidance = {
 	check: ['jeprof --version'],
 };
 
+/** The fix when the dumps are there but zeektop may not read them. */
+export function unreadableGuidance(what: string, reason: string, dir: string | undefined): Guidance {
+	return {
+		headline: `cannot read ${what}: ${reason}`,
+		steps: [
+			'Run zeektop as root, or as the user the Zeek node runs as (e.g. sudo -u zeek zeektop).',
+			`jemalloc writes the dumps into the node's directory${dir ? ` (${dir})` : ''}; zeektop copies the ones it reads into its capture directory.`,
+		],
+		check: dir ? [`ls -ld ${dir} && ls -l ${dir} | grep heap`] : [],
+	};
+}
+
 const GDB_MISSING = "gdb is not installed (apt-get install gdb): needed to dump the heap now or switch prof.active";
 
 /** What `m` does with this detection: analyse, offer an action, or explain the fix. Pure. */
@@ -262,6 +274,8 @@ export function planHeap(
 	if (state.kind !== 'profiling') return {kind: 'cannot', actions, guidance: guidanceFor(state, launch)};
 	if (!tools.jeprof) return {kind: 'cannot', actions: [], guidance: JEPROF_GUIDANCE};
 	if (state.dumps.length > 0) return {kind: 'analyse', actions};
+	const denied = state.notes.find(n => n.startsWith('cannot list ') && n.endsWith('permission denied'));
+	if (denied) return {kind: 'cannot', actions: [], guidance: unreadableGuidance('the dump directory', 'permission denied', state.dumpDir)};
 
 	const lines: string[] = [];
 	const where = state.dumpDir ?? 'the node directory';
@@ -313,7 +327,7 @@ function fileKey(ref: Pick<HeapDumpRef, 'path' | 'sizeBytes' | 'mtimeMs'>): File
 	return `${ref.path}\u0000${ref.sizeBytes}\u0000${Math.round(ref.mtimeMs)}`;
 }
 
-const MEMO_LIMIT = 16;
+const MEMO_LIMIT = 8;
 const jeprofMemo = new Map<string, JeprofRunSuccess>();
 const captureDirMemo = new Map<string, string>();
 
@@ -545,6 +559,16 @@ export class HeapSession {
 		}
 		for (const s of picked.skipped) this.d.notes.push(`${s.name} is incomplete (being written?): skipped`);
 		if (!picked.dump) return this.set({phase: {kind: 'failed', reason: `no complete dump of pid ${this.target.pid} in ${state.dumpDir ?? '?'}`}});
+		for (const file of [picked.dump, picked.base]) {
+			if (!file) continue;
+			try {
+				accessSync(file.path, fsConstants.R_OK);
+			} catch (error) {
+				const code = (error as NodeJS.ErrnoException).code;
+				const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'it was removed (zeekctl cleaning the spool?)' : (code ?? 'error');
+				return this.set({phase: {kind: 'cannot', guidance: unreadableGuidance(file.name, reason, state.dumpDir)}});
+			}
+		}
 		await this.analyse(dumpRef(picked.dump), this.baseFor(picked.base), signal);
 	}
 

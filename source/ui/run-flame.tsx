@@ -1,0 +1,125 @@
+/**
+ * `zeektop flame FILE` in a terminal: a small Ink root around FlameView, on the alternate screen,
+ * with the terminal restored on every exit path (like run.tsx).
+ */
+import React, {useCallback, useEffect, useReducer, useState} from 'react';
+import {render, Text, useApp, useInput, useStdin, useStdout} from 'ink';
+import {enterAltScreen, restoreTerminal} from '../main.js';
+import {onCleanup} from '../lib/cleanup.js';
+import type {FlameTree} from '../profile/tree.js';
+import {initialFlameUiState, reduceFlameKey, type FlameKeyEffect, type FlameUiState} from './flame-keys.js';
+import {keyName} from './keymap.js';
+import {FlameView, flameHelpLines, type FlameHeader} from './views/FlameView.js';
+import type {Theme} from './theme.js';
+
+export const MIN_COLUMNS = 80;
+export const MIN_ROWS = 24;
+
+export type FlameAppProps = {
+	tree: FlameTree;
+	header: FlameHeader;
+	theme: Theme;
+	/** Writes the current view somewhere and says where (the `e` key); absent: not offered. */
+	exportView?: (state: FlameUiState, width: number) => string;
+	/** Fixed size (tests); otherwise the terminal's. */
+	size?: {columns: number; rows: number};
+	initialState?: FlameUiState;
+};
+
+type Model = {flame: FlameUiState; help: boolean; quit: boolean; effect?: FlameKeyEffect; effectSeq: number};
+type Action = {name: string; input: string; tree: FlameTree; width: number; pageSize: number};
+
+function reduceModel(model: Model, action: Action): Model {
+	if (model.help) {
+		// Any key closes the help; q still quits.
+		if (action.name === 'q' || action.name === 'C-c') return {...model, quit: true};
+		return {...model, help: false};
+	}
+	const result = reduceFlameKey(model.flame, action.name, action.input, action.tree, action.width, {pageSize: action.pageSize});
+	if (result.exit || result.effect === 'quit') return {...model, flame: result.state, quit: true};
+	if (result.effect === 'help') return {...model, flame: result.state, help: true};
+	if (result.effect === 'export') return {...model, flame: result.state, effect: 'export', effectSeq: model.effectSeq + 1};
+	return result.state === model.flame ? model : {...model, flame: result.state};
+}
+
+function useTerminalSize(fixed?: {columns: number; rows: number}) {
+	const {stdout} = useStdout();
+	const read = () => fixed ?? {columns: stdout.columns || 80, rows: stdout.rows || 24};
+	const [size, setSize] = useState(read);
+	useEffect(() => {
+		if (fixed) return;
+		const onResize = () => setSize(read());
+		stdout.on('resize', onResize);
+		return () => {
+			stdout.off('resize', onResize);
+		};
+	}, [stdout]);
+	return size;
+}
+
+export function FlameApp(props: FlameAppProps) {
+	const {exit} = useApp();
+	const {isRawModeSupported} = useStdin();
+	const size = useTerminalSize(props.size);
+	const [model, dispatch] = useReducer(reduceModel, undefined, () => ({
+		flame: props.initialState ?? initialFlameUiState(),
+		help: false,
+		quit: false,
+		effectSeq: 0,
+	}));
+	const [message, setMessage] = useState<string | undefined>(undefined);
+	// Same rules as App: never as tall as the terminal, never the last column.
+	const width = size.columns - 1;
+	const height = Math.max(1, size.rows - 1);
+
+	useEffect(() => {
+		if (model.quit) exit();
+	}, [model.quit, exit]);
+	useEffect(() => {
+		if (model.effectSeq === 0 || !props.exportView) return;
+		try {
+			setMessage(props.exportView(model.flame, width));
+		} catch (error) {
+			setMessage(`export failed: ${(error as Error).message}`);
+		}
+	}, [model.effectSeq]);
+
+	const onKey = useCallback((input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
+		dispatch({name: keyName(input, key), input, tree: props.tree, width, pageSize: Math.max(1, height - 6)});
+	}, [props.tree, width, height]);
+	// useInput crashes when stdin is not a TTY: only subscribe when raw mode works.
+	useInput(onKey, {isActive: isRawModeSupported === true});
+
+	if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) {
+		return <Text>{`zeektop needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${size.columns}x${size.rows}. Enlarge it or use --print.`}</Text>;
+	}
+	if (model.help) {
+		const lines = flameHelpLines(width);
+		return <Text wrap="truncate">{lines.slice(0, height).join('\n')}</Text>;
+	}
+	const header = message === undefined ? props.header : {...props.header, note: message};
+	return <FlameView tree={props.tree} state={model.flame} width={width} height={height} theme={props.theme} header={header} />;
+}
+
+/** Mount the flame view on the alternate screen until the user leaves; 0 when done. */
+export async function runFlameInteractive(props: FlameAppProps): Promise<number> {
+	enterAltScreen();
+	const off = onCleanup(() => restoreTerminal());
+	process.on('exit', restoreTerminal);
+	const instance = render(<FlameApp {...props} />, {
+		exitOnCtrlC: false,
+		patchConsole: false,
+		// See run.tsx: Ink 6.8's incremental rendering misplaces frames shorter than the terminal.
+		incrementalRendering: false,
+		maxFps: 20,
+	});
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		instance.cleanup();
+		restoreTerminal();
+		off();
+		process.off('exit', restoreTerminal);
+	}
+	return 0;
+}

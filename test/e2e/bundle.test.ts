@@ -1,0 +1,31 @@
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {copyFileSync, existsSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {run} from '../../source/capture/runner.js';
+import {corpusDir, repoRoot} from '../helpers/env.js';
+import {removeDir, tempDir} from '../helpers/fake-zeek.js';
+
+test('one file: dist/zeektop.mjs runs with no node_modules beside it', async t => {
+	const bundle = join(repoRoot, 'dist', 'zeektop.mjs');
+	assert.ok(existsSync(bundle), 'dist/zeektop.mjs missing: npm test runs npm run build first');
+	const dir = tempDir('zeektop-onefile-');
+	t.after(() => removeDir(dir));
+	copyFileSync(bundle, join(dir, 'zeektop.mjs'));
+	const node = (args: string[]) => run(process.execPath, [join(dir, 'zeektop.mjs'), ...args], {cwd: dir, timeoutMs: 60_000, env: {PATH: process.env.PATH}});
+	const version = await node(['--version']);
+	assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
+	const help = await node(['--help']);
+	assert.match(help.stdout, /zeektop perf <node\|pid>/);
+	const once = await node(['--once', '--json', '--interval', '200', '--no-metrics']);
+	assert.equal(once.code, 0, once.stderr);
+	assert.ok(Array.isArray(JSON.parse(once.stdout).nodes));
+	const input = corpusDir('perf-folding/flamegraph-pl/test/perf-funcab-cmd-01.txt');
+	const fold = await node(['fold', '--pid', input]);
+	assert.equal(fold.code, 0, fold.stderr);
+	assert.equal(fold.stdout, readFileSync(corpusDir('perf-folding/flamegraph-pl/current-results/perf-funcab-cmd-01-collapsed-pid.txt'), 'utf8'));
+	// NODE_ENV=production is baked in, Ink's caches are the bounded copies.
+	const text = readFileSync(bundle, 'utf8');
+	assert.ok(!text.includes('process.env.NODE_ENV'), 'NODE_ENV replaced at build time');
+	assert.ok(/cache\d*\.size >= LIMIT\d*\)/.test(text), 'bounded measure-text/wrap-text caches are in the bundle');
+});

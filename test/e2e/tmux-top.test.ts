@@ -39,6 +39,8 @@ test('tmux: the TUI starts, shows the nodes, moves, opens help, quits with statu
 	tmux.keys('Enter');
 	screen = await tmux.waitFor(/worker-tmux-2 {2}worker {2}pid/);
 	tmux.keys('Escape');
+	// Wait for the table: an Esc followed at once by a key reads as Alt+key.
+	await tmux.waitFor(/NODE.*CPU%/);
 	tmux.keys('?');
 	screen = await tmux.waitFor(/zeektop keys/);
 	assert.match(screen, /sort by CPU%/);

@@ -1,5 +1,6 @@
 import React, {useCallback, useEffect, useMemo, useReducer, useState} from 'react';
-import {Box, Text, useApp, useInput, useStdin, useStdout} from 'ink';
+import {Box, Text, useApp, useInput, useStdin} from 'ink';
+import {useTerminalSize} from './hooks/use-terminal-size.js';
 import type {Monitor, Snapshot} from '../state/monitor.js';
 import {initialUi, reduceUi, typeInFilter, visibleRows, withScroll, type UiState} from '../state/ui.js';
 import type {Command} from './keymap.js';
@@ -46,21 +47,6 @@ export function reduceKey(state: UiState, action: Action): UiState {
 	if (command) return reduceUi(state, command, {rows: action.rows, pageSize: action.pageSize});
 	if (mode === 'filter' && action.plain && action.input) return typeInFilter(state, action.input);
 	return state;
-}
-
-function useTerminalSize(fixed?: {columns: number; rows: number}) {
-	const {stdout} = useStdout();
-	const read = () => fixed ?? {columns: stdout.columns || 80, rows: stdout.rows || 24};
-	const [size, setSize] = useState(read);
-	useEffect(() => {
-		if (fixed) return;
-		const onResize = () => setSize(read());
-		stdout.on('resize', onResize);
-		return () => {
-			stdout.off('resize', onResize);
-		};
-	}, [stdout]);
-	return size;
 }
 
 function footerText(view: UiState['view'], width: number): string {

@@ -2,10 +2,10 @@
  * `zeektop flame FILE` in a terminal: a small Ink root around FlameView, on the alternate screen,
  * with the terminal restored on every exit path (like run.tsx).
  */
+import {useTerminalSize} from './hooks/use-terminal-size.js';
+import {mountFullScreen} from './run.js';
 import React, {useCallback, useEffect, useReducer, useState} from 'react';
-import {render, Text, useApp, useInput, useStdin, useStdout} from 'ink';
-import {enterAltScreen, restoreTerminal} from '../main.js';
-import {onCleanup} from '../lib/cleanup.js';
+import {Text, useApp, useInput, useStdin} from 'ink';
 import type {FlameTree} from '../profile/tree.js';
 import {initialFlameUiState, reduceFlameKey, type FlameKeyEffect, type FlameUiState} from './flame-keys.js';
 import {keyName} from './keymap.js';
@@ -40,21 +40,6 @@ function reduceModel(model: Model, action: Action): Model {
 	if (result.effect === 'help') return {...model, flame: result.state, help: true};
 	if (result.effect === 'export') return {...model, flame: result.state, effect: 'export', effectSeq: model.effectSeq + 1};
 	return result.state === model.flame ? model : {...model, flame: result.state};
-}
-
-function useTerminalSize(fixed?: {columns: number; rows: number}) {
-	const {stdout} = useStdout();
-	const read = () => fixed ?? {columns: stdout.columns || 80, rows: stdout.rows || 24};
-	const [size, setSize] = useState(read);
-	useEffect(() => {
-		if (fixed) return;
-		const onResize = () => setSize(read());
-		stdout.on('resize', onResize);
-		return () => {
-			stdout.off('resize', onResize);
-		};
-	}, [stdout]);
-	return size;
 }
 
 export function FlameApp(props: FlameAppProps) {
@@ -102,24 +87,6 @@ export function FlameApp(props: FlameAppProps) {
 }
 
 /** Mount the flame view on the alternate screen until the user leaves; 0 when done. */
-export async function runFlameInteractive(props: FlameAppProps): Promise<number> {
-	enterAltScreen();
-	const off = onCleanup(() => restoreTerminal());
-	process.on('exit', restoreTerminal);
-	const instance = render(<FlameApp {...props} />, {
-		exitOnCtrlC: false,
-		patchConsole: false,
-		// See run.tsx: Ink 6.8's incremental rendering misplaces frames shorter than the terminal.
-		incrementalRendering: false,
-		maxFps: 20,
-	});
-	try {
-		await instance.waitUntilExit();
-	} finally {
-		instance.cleanup();
-		restoreTerminal();
-		off();
-		process.off('exit', restoreTerminal);
-	}
-	return 0;
+export function runFlameInteractive(props: FlameAppProps): Promise<number> {
+	return mountFullScreen(<FlameApp {...props} />);
 }

@@ -4,12 +4,12 @@ import {App, type AppProps} from './App.js';
 import {enterAltScreen, restoreTerminal} from '../main.js';
 import {onCleanup} from '../lib/cleanup.js';
 
-/** Mount the TUI on the alternate screen; restore the terminal on every exit path. */
-export async function runInteractive(props: AppProps): Promise<number> {
+/** Mount a full-screen Ink element on the alternate screen; restore the terminal on every exit path. */
+export async function mountFullScreen(element: React.ReactElement): Promise<number> {
 	enterAltScreen();
 	const off = onCleanup(() => restoreTerminal());
 	process.on('exit', restoreTerminal);
-	const instance = render(<App {...props} />, {
+	const instance = render(element, {
 		exitOnCtrlC: false,
 		patchConsole: false,
 		// Not incrementalRendering: in Ink 6.8 it moves the cursor up one line too few when the frame
@@ -23,6 +23,11 @@ export async function runInteractive(props: AppProps): Promise<number> {
 		instance.cleanup();
 		restoreTerminal();
 		off();
+		process.off('exit', restoreTerminal);
 	}
 	return 0;
+}
+
+export function runInteractive(props: AppProps): Promise<number> {
+	return mountFullScreen(<App {...props} />);
 }

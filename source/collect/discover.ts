@@ -160,10 +160,8 @@ export function classifyZeekPid(procfs: ProcFs, pid: number, comm: string): Clas
 		}
 		if (cgroup && /(^|\/)zeek(-[^/]*)?\.slice(\/|$)/.test(cgroup)) launch = 'systemd';
 		else if (node) launch = 'zeekctl';
-		if (environ === null) {
-			hints.push(
-				environR.ok ? '' : `cannot read /proc/${pid}/environ (${environR.error.kind}): run zeektop as root or as the Zeek user to see CLUSTER_NODE and MALLOC_CONF`,
-			);
+		if (!environR.ok) {
+			hints.push(`cannot read /proc/${pid}/environ (${environR.error.kind}): run zeektop as root or as the Zeek user to see CLUSTER_NODE and MALLOC_CONF`);
 		}
 	}
 	const role = roleOf(node, iface);
@@ -171,7 +169,7 @@ export function classifyZeekPid(procfs: ProcFs, pid: number, comm: string): Clas
 		kind: 'node',
 		process: {
 			pid, node, nameSource, nameTruncated, role, launch, iface, comm, cmdline, cwd, exe, cgroup, environ,
-			hints: hints.filter(Boolean),
+			hints,
 		},
 	};
 }

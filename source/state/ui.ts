@@ -33,10 +33,12 @@ export function matchesFilter(row: NodeRow, filter: string): boolean {
 
 const ROLE_ORDER: Record<string, number> = {manager: 0, logger: 1, proxy: 2, worker: 3, standalone: 4, other: 5};
 
-/** Natural order: worker-2 before worker-10. */
-function compareNames(a: string, b: string): number {
-	return a.localeCompare(b, 'en', {numeric: true});
-}
+/**
+ * Natural order: worker-2 before worker-10. One collator for all comparisons: localeCompare with
+ * options builds one per call, and the rows are sorted on every frame.
+ */
+const collator = new Intl.Collator('en', {numeric: true});
+const compareNames = collator.compare;
 
 export function visibleRows(rows: NodeRow[], ui: Pick<UiState, 'sort' | 'filter' | 'filterDraft'>): NodeRow[] {
 	const filter = ui.filterDraft ?? ui.filter;

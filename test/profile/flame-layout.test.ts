@@ -9,16 +9,8 @@ import {
 	type FlameLayout,
 } from '../../source/profile/flame-layout.js';
 import {buildTree, findByPath, nameOf, parseFoldedLines, type FlameTree} from '../../source/profile/tree.js';
+import {SAMPLE} from '../helpers/folded-sample.js';
 
-const SAMPLE = `zeek;main;run_loop;dispatch;analyze_tcp 40
-zeek;main;run_loop;dispatch;analyze_udp 20
-zeek;main;run_loop;pcap_next 20
-zeek;main;init 8
-zeek;main;init;parse_a 1
-zeek;main;init;parse_b 1
-zeek;main 5
-zeek;log_thread;write 5
-`;
 
 const sample = buildTree(parseFoldedLines(SAMPLE).stacks);
 const id = (...path: string[]) => findByPath(sample, path)!;

@@ -15,16 +15,8 @@ import {
 	type FlameViewState,
 } from '../../source/profile/flame-nav.js';
 import {buildTree, findByPath, nameOf, parseFoldedLines, pathOf, type FlameTree} from '../../source/profile/tree.js';
+import {SAMPLE} from '../helpers/folded-sample.js';
 
-const SAMPLE = `zeek;main;run_loop;dispatch;analyze_tcp 40
-zeek;main;run_loop;dispatch;analyze_udp 20
-zeek;main;run_loop;pcap_next 20
-zeek;main;init 8
-zeek;main;init;parse_a 1
-zeek;main;init;parse_b 1
-zeek;main 5
-zeek;log_thread;write 5
-`;
 const tree = buildTree(parseFoldedLines(SAMPLE).stacks);
 const at = (t: FlameTree, ...path: string[]) => findByPath(t, path)!;
 

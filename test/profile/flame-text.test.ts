@@ -4,16 +4,8 @@ import {renderFlameText, renderTopTable} from '../../source/profile/flame-text.j
 import {searchFlame} from '../../source/profile/search.js';
 import {topFunctions} from '../../source/profile/top.js';
 import {buildTree, findByPath, parseFoldedLines} from '../../source/profile/tree.js';
+import {SAMPLE} from '../helpers/folded-sample.js';
 
-const SAMPLE = `zeek;main;run_loop;dispatch;analyze_tcp 40
-zeek;main;run_loop;dispatch;analyze_udp 20
-zeek;main;run_loop;pcap_next 20
-zeek;main;init 8
-zeek;main;init;parse_a 1
-zeek;main;init;parse_b 1
-zeek;main 5
-zeek;log_thread;write 5
-`;
 
 const sample = buildTree(parseFoldedLines(SAMPLE).stacks);
 

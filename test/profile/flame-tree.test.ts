@@ -13,20 +13,10 @@ import {
 	resolvePath,
 	type FlameTree,
 } from '../../source/profile/tree.js';
+import {SAMPLE, treeOf} from '../helpers/folded-sample.js';
 
-const SAMPLE = `zeek;main;run_loop;dispatch;analyze_tcp 40
-zeek;main;run_loop;dispatch;analyze_udp 20
-zeek;main;run_loop;pcap_next 20
-zeek;main;init 8
-zeek;main;init;parse_a 1
-zeek;main;init;parse_b 1
-zeek;main 5
-zeek;log_thread;write 5
-`;
 
-function tree(text: string): FlameTree {
-	return buildTree(parseFoldedLines(text).stacks);
-}
+const tree = treeOf;
 
 /** Every node as "indent name total/self", pre-order: the whole structure in one comparable string. */
 function dump(t: FlameTree): string {

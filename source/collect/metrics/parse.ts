@@ -343,17 +343,9 @@ class Parser {
 	// ---- lines ------------------------------------------------------------------------------
 
 	private promLine(hasLf: boolean): void {
-		const text = this.text;
-		let p = this.pos;
-		const end = this.end;
-		while (p < end) {
-			const c = text.charCodeAt(p);
-			if (c !== SP && c !== TAB) break;
-			p++;
-		}
-		if (p === end) return; // blank line
-		this.pos = p;
-		const c = text.charCodeAt(p);
+		this.skipBlanks();
+		if (this.pos === this.end) return; // blank line
+		const c = this.text.charCodeAt(this.pos);
 		if (c === HASH) {
 			this.promComment(hasLf);
 			return;

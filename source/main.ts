@@ -134,11 +134,11 @@ async function runDemo(flags: Flags): Promise<number> {
 	if (!existsSync(simSourcePath)) {
 		throw new UsageError(`the simulated sensor's source (${simSourcePath}) is not here, as in the one-file bundle: run the demo from the npm package or a clone (npm run demo)`);
 	}
-	const {defaultScenario, startCluster, SimStartError} = await import('./sim/launcher.js');
+	const {defaultScenario, startCluster, SimStartError, DEMO_LG_PROF_INTERVAL} = await import('./sim/launcher.js');
 	process.stderr.write(`zeektop: starting a simulated Zeek cluster (${flags.workers} workers, ${flags.layout} layout)...\n`);
 	let cluster;
 	try {
-		cluster = await startCluster(defaultScenario({workers: flags.workers, layout: flags.layout as 'zeek8'}));
+		cluster = await startCluster(defaultScenario({workers: flags.workers, layout: flags.layout as 'zeek8'}), {lgProfInterval: DEMO_LG_PROF_INTERVAL});
 	} catch (error) {
 		if (error instanceof SimStartError) throw new UsageError(error.message);
 		throw error;
@@ -164,9 +164,14 @@ async function runTop(flags: Flags, scope: Scope): Promise<number> {
 	const {runInteractive} = await import('./ui/run.js');
 	const detailPid = {current: null as number | null};
 	const monitor = makeMonitor(flags, scope, () => (detailPid.current === null ? [] : [detailPid.current]));
+	const {capturesPath} = await import('./capture/perf.js');
+	const {captureSeconds, captureFrequency} = await import('./headless/perf.js');
 	return runInteractive({
 		monitor,
 		intervalMs: flags.interval,
+		capturesRoot: capturesPath({override: flags.captures, env: process.env}),
+		perfSeconds: captureSeconds(flags),
+		perfFrequency: captureFrequency(flags),
 		theme: {color: colorEnabled(process.env, true), unicode: unicodeOk()},
 		detailPid,
 	});

@@ -37,6 +37,14 @@ import {describeFailure, run, start, type RunResult} from './runner.js';
  * with mode 0700: profiles name internal functions and hosts.
  */
 export function capturesDir(opts: {override?: string; env: NodeJS.ProcessEnv}): string {
+	const root = capturesPath(opts);
+	mkdirSync(root, {recursive: true, mode: 0o700});
+	chmodSync(root, 0o700);
+	return root;
+}
+
+/** Where capturesDir() keeps captures, without creating anything (listing them). */
+export function capturesPath(opts: {override?: string; env: NodeJS.ProcessEnv}): string {
 	let root: string;
 	if (opts.override) root = opts.override;
 	else {
@@ -44,8 +52,6 @@ export function capturesDir(opts: {override?: string; env: NodeJS.ProcessEnv}): 
 		const base = xdg && isAbsolute(xdg) ? xdg : join(opts.env.HOME || homedir(), '.local', 'state');
 		root = join(base, 'zeektop', 'captures');
 	}
-	mkdirSync(root, {recursive: true, mode: 0o700});
-	chmodSync(root, 0o700);
 	return root;
 }
 
@@ -71,6 +77,7 @@ export function newCaptureDir(
 	opts: {node: string; pid: number; kind: CaptureKind; clock?: Clock},
 ): string {
 	const base = `${stamp((opts.clock ?? systemClock).now())}-${opts.kind}-${safeName(opts.node)}-${opts.pid}`;
+	mkdirSync(root, {recursive: true, mode: 0o700});
 	for (let n = 1; n < 1000; n++) {
 		const dir = join(root, n === 1 ? base : `${base}-${n}`);
 		try {

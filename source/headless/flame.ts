@@ -9,10 +9,12 @@ import {escapeText} from '../lib/escape.js';
 import {detectProfileFormat, type ProfileFormat} from '../profile/detect-format.js';
 import {foldPerfScriptToMap} from '../profile/fold.js';
 import {renderFlameText, renderTopTable} from '../profile/flame-text.js';
-import {currentZoom, flameSearch} from '../profile/flame-nav.js';
+import {currentZoom, flameSearch, type FlameViewState} from '../profile/flame-nav.js';
 import {parseJeprofCollapsed} from '../profile/jeprof.js';
 import {topFunctions} from '../profile/top.js';
-import {buildTree, parseFoldedLines, type FlameTree} from '../profile/tree.js';
+import {buildTree, parseFoldedLines, stacksInSamples, type FlameTree} from '../profile/tree.js';
+
+export {stacksInSamples};
 
 export type LoadedProfile = {
 	tree: FlameTree;
@@ -23,18 +25,6 @@ export type LoadedProfile = {
 	samples: number;
 	notes: string[];
 };
-
-/**
- * Period-weighted folded stacks (stackcollapse-perf weights each sample by its period, e.g. the
- * nanoseconds of a cpu-clock tick) → sample counts, so that the view can say "N samples". With
- * one fixed period (perf record -F) the result is exact integers.
- */
-export function stacksInSamples(stacks: ReadonlyMap<string, number>, samples: number): Array<[string, number]> {
-	let weight = 0;
-	for (const count of stacks.values()) weight += count;
-	if (!(weight > 0) || !(samples > 0) || weight === samples) return [...stacks];
-	return [...stacks].map(([stack, count]) => [stack, (count * samples) / weight]);
-}
 
 /** Profile text of any supported format → a call tree. Unknown text is a UsageError naming `name`. */
 export function loadProfileText(text: string, name: string): LoadedProfile {
@@ -137,6 +127,26 @@ function readProfileFile(path: string): string {
 	}
 }
 
+/**
+ * The `e` key: the current view (flame graph as text, zoom and search applied, top 50 functions)
+ * into `zeektop-flame-<UTC stamp>.txt` in `dir`; never overwrites. Returns the file's path.
+ */
+export function writeFlameExport(tree: FlameTree, state: FlameViewState, width: number, dir: string, title: string): string {
+	const search = flameSearch(tree, state);
+	const file = join(dir, `zeektop-flame-${stamp()}.txt`);
+	const text = renderProfileReport(tree, {
+		width,
+		height: 200,
+		lines: [`${title}${state.search ? `  search /${escapeText(state.search.pattern)}/` : ''}`],
+		topLimit: 50,
+		rootAtTop: state.rootAtTop,
+		zoomId: currentZoom(state),
+		matched: search?.ok ? search.matched : undefined,
+	});
+	writeFileSync(file, text, {mode: 0o600, flag: 'wx'});
+	return file;
+}
+
 function stamp(): string {
 	return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
@@ -175,18 +185,7 @@ export async function runFlameCommand(args: string[], flags: Flags): Promise<num
 		},
 		theme: {color: colorEnabled(process.env, true), unicode: unicodeOk()},
 		exportView: (state, width) => {
-			const search = flameSearch(profile.tree, state);
-			const file = join(process.cwd(), `zeektop-flame-${stamp()}.txt`);
-			const text = renderProfileReport(profile.tree, {
-				width,
-				height: 200,
-				lines: [`${escapeText(name)}  ${formatLabel}${state.search ? `  search /${escapeText(state.search.pattern)}/` : ''}`],
-				topLimit: 50,
-				rootAtTop: state.rootAtTop,
-				zoomId: currentZoom(state),
-				matched: search?.ok ? search.matched : undefined,
-			});
-			writeFileSync(file, text, {mode: 0o600, flag: 'wx'});
+			const file = writeFlameExport(profile.tree, state, width, process.cwd(), `${escapeText(name)}  ${formatLabel}`);
 			return `wrote ${file}`;
 		},
 	});

@@ -1,5 +1,5 @@
 import type {Monitor, Snapshot} from '../state/monitor.js';
-import {fitColumns, headerLine, rowLine} from '../ui/columns.js';
+import {fitColumns, headerLine, nodeNameWidth, rowLine} from '../ui/columns.js';
 import {formatBytes, formatPercent} from '../lib/format.js';
 import {escapeText} from '../lib/escape.js';
 import {snapshotJson} from './snapshot-json.js';
@@ -30,7 +30,7 @@ export function renderOnceText(snapshot: Snapshot, width: number, unicode: boole
 	if (snapshot.rows.length === 0) {
 		lines.push(EMPTY_STATE);
 	} else {
-		const cols = fitColumns(width, snapshot.rows.some(r => r.metrics !== null));
+		const cols = fitColumns(width, snapshot.rows.some(r => r.metrics !== null), undefined, nodeNameWidth(snapshot.rows));
 		lines.push(headerLine(cols));
 		const ctx = {nowMs: snapshot.wallMs, unicode};
 		for (const r of snapshot.rows) lines.push(rowLine(cols, r, ctx).trimEnd());

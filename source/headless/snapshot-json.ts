@@ -65,5 +65,13 @@ function nodeJson(r: NodeRow) {
 			source: r.metrics.target,
 			ageSeconds: Number.isFinite(r.metrics.ageMs) ? round(r.metrics.ageMs / 1000) : null,
 		},
+		heap: r.heap === null ? null : {
+			state: r.heap.kind,
+			summary: r.heap.summary,
+			dumps: r.heap.dumps,
+			newestDumpAt: r.heap.newestDumpAtMs === null ? null : new Date(r.heap.newestDumpAtMs).toISOString(),
+			dumpDir: r.heap.dumpDir,
+			mallocConf: r.heap.mallocConf,
+		},
 	};
 }

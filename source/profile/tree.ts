@@ -381,3 +381,15 @@ const COUNT = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
 function isBlank(c: number): boolean {
 	return c === 32 || c === 9 || c === 13;
 }
+
+/**
+ * Period-weighted folded stacks (stackcollapse-perf weights each sample by its period, e.g. the
+ * nanoseconds of a cpu-clock tick) → sample counts, so that the view can say "N samples". With
+ * one fixed period (perf record -F) the result is exact integers.
+ */
+export function stacksInSamples(stacks: ReadonlyMap<string, number>, samples: number): Array<[string, number]> {
+	let weight = 0;
+	for (const count of stacks.values()) weight += count;
+	if (!(weight > 0) || !(samples > 0) || weight === samples) return [...stacks];
+	return [...stacks].map(([stack, count]) => [stack, (count * samples) / weight]);
+}

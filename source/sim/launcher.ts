@@ -216,6 +216,13 @@ function zeekArgs(spec: SimNodeSpec, layout: SimLayout): string[] {
 	return args;
 }
 
+/**
+ * lg_prof_interval of the demo (and its screenshots): a dump per 32 MiB allocated, every several
+ * seconds on the leaking worker, so that "growth since the dump before" holds a clear leak rather
+ * than sampling noise (tests keep the default 23 to get dumps quickly).
+ */
+export const DEMO_LG_PROF_INTERVAL = 25;
+
 function mallocConf(mode: SimJemalloc, lgInterval: number): string | undefined {
 	switch (mode) {
 		case 'interval': return `prof:true,prof_prefix:jeprof.out,lg_prof_interval:${lgInterval}`;

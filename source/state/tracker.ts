@@ -46,6 +46,24 @@ export type NodeRow = {
 	environ: Map<string, string> | null;
 	/** Zeek's own numbers from the metrics endpoint (null: none scraped for this node). */
 	metrics: NodeMetrics | null;
+	/** jemalloc state (HEAP column, detail pane); null until probed, and for remote rows. */
+	heap: HeapStatus | null;
+};
+
+/** What the table knows of a node's jemalloc: probed every few seconds, not every tick. */
+export type HeapStatus = {
+	kind: 'no-jemalloc' | 'jemalloc-no-profiling' | 'profiling' | 'unknown';
+	/** "profiling on, 4 dumps, last 40 s ago". */
+	summary: string;
+	dumps: number;
+	/** Wall-clock ms of the newest dump (its mtime). */
+	newestDumpAtMs: number | null;
+	/** prof_active:false at start: sampling is off until switched on. */
+	paused: boolean;
+	dumpDir: string | null;
+	mallocConf: string | null;
+	/** What to do next, in a few words. */
+	hint: string | null;
 };
 
 type Track = {
@@ -193,6 +211,7 @@ export class Tracker {
 			hints: proc.hints,
 			environ: proc.environ,
 			metrics: null,
+			heap: null,
 		};
 		track.last = row;
 		return row;
@@ -231,7 +250,7 @@ export class Tracker {
 			cwd: p.cwd, exe: p.exe, nameTruncated: p.nameTruncated, cpuPercent: null, mainThreadCpuPercent: null,
 			rssBytes: null, rssBytesPerMinute: null, threads: null, cpusAllowed: null, cpusAllowedCount: null, lastCpu: null,
 			state: '?', startedAtMs: null, restarts: track.restarts, vanishedTicks: 0, cpuHistory: [], mainHistory: [],
-			rssHistory: [], threadList: null, hints: p.hints, environ: p.environ, metrics: null,
+			rssHistory: [], threadList: null, hints: p.hints, environ: p.environ, metrics: null, heap: null,
 		};
 	}
 }
@@ -243,6 +262,6 @@ export function metricsOnlyRow(name: string, m: NodeMetrics, roleOf: (n: string)
 		nameTruncated: false, cpuPercent: m.cpuPercent, mainThreadCpuPercent: null, rssBytes: m.rssBytes, rssBytesPerMinute: null,
 		threads: null, cpusAllowed: null, cpusAllowedCount: null, lastCpu: null, state: 'remote',
 		startedAtMs: m.startTimeSeconds === null ? null : m.startTimeSeconds * 1000, restarts: 0, vanishedTicks: 0, cpuHistory: [],
-		mainHistory: [], rssHistory: [], threadList: null, hints: [], environ: null, metrics: m,
+		mainHistory: [], rssHistory: [], threadList: null, hints: [], environ: null, metrics: m, heap: null,
 	};
 }

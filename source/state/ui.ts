@@ -6,6 +6,14 @@ import type {Command} from '../ui/keymap.js';
 
 export type View = 'table' | 'detail' | 'help';
 
+/** A saved capture as the detail pane lists it (newest first). */
+export type SavedCaptureRef = {dir: string; kind: 'perf' | 'heap'; node: string; pid: number; startedAt: string; label: string; samples?: number; seconds?: number};
+
+/** A full-screen panel over the table: a perf capture, a heap profile, a saved capture. */
+export type Panel =
+	| {kind: 'perf' | 'heap'; pid: number; node: string; launch: NodeRow['launch']; returnTo: View}
+	| {kind: 'saved'; capture: SavedCaptureRef; returnTo: View};
+
 export type UiState = {
 	view: View;
 	/** Where help returns to. */
@@ -17,11 +25,15 @@ export type UiState = {
 	filterDraft: string | null;
 	scrollTop: number;
 	quit: boolean;
+	/** Open panel (its own keys while open). */
+	panel: Panel | null;
+	/** One-line answer to the last key (why p does nothing here); cleared by the next key. */
+	message: string | null;
 };
 
 export const initialUi: UiState = {
 	view: 'table', underHelp: 'table', selectedKey: null, sort: {column: 'node', descending: false},
-	filter: '', filterDraft: null, scrollTop: 0, quit: false,
+	filter: '', filterDraft: null, scrollTop: 0, quit: false, panel: null, message: null,
 };
 
 export function matchesFilter(row: NodeRow, filter: string): boolean {
@@ -58,7 +70,30 @@ export function visibleRows(rows: NodeRow[], ui: Pick<UiState, 'sort' | 'filter'
 	return out;
 }
 
-export type UiContext = {rows: NodeRow[]; pageSize: number};
+export type UiContext = {
+	rows: NodeRow[];
+	pageSize: number;
+	/** The key that was pressed ('1'..'9' pick a saved capture). */
+	key?: string;
+	/** Saved captures of the selected node, as the detail pane lists them. */
+	captures?: readonly SavedCaptureRef[];
+};
+
+/** Why a row cannot be profiled from here, or null. */
+export function whyNotProfile(row: NodeRow | undefined, what: 'perf' | 'heap'): string | null {
+	if (!row) return 'no node selected';
+	const name = row.node ?? `pid ${row.pid}`;
+	if (row.launch === 'remote') return `${name} runs on another host (seen through /services.json): run zeektop ${what === 'perf' ? 'perf' : 'heap'} there`;
+	if (row.vanishedTicks > 0) return `${name} (pid ${row.pid}) is gone`;
+	return null;
+}
+
+function openPanel(state: UiState, rows: NodeRow[], kind: 'perf' | 'heap'): UiState {
+	const row = rows.find(r => r.key === state.selectedKey) ?? rows[0];
+	const why = whyNotProfile(row, kind);
+	if (why || !row) return {...state, message: why};
+	return {...state, panel: {kind, pid: row.pid, node: row.node ?? `pid ${row.pid}`, launch: row.launch, returnTo: state.view}, selectedKey: row.key};
+}
 
 function move(state: UiState, rows: NodeRow[], delta: number | 'home' | 'end', pageSize: number): UiState {
 	if (rows.length === 0) return state;
@@ -84,10 +119,19 @@ function sortBy(state: UiState, column: ColumnId, descending?: boolean): UiState
 	return {...state, sort: {column, descending: desc}};
 }
 
-export function reduceUi(state: UiState, command: Command, ctx: UiContext): UiState {
+export function reduceUi(current: UiState, command: Command, ctx: UiContext): UiState {
+	const state = current.message === null ? current : {...current, message: null};
 	const rows = visibleRows(ctx.rows, state);
 	const page = Math.max(1, ctx.pageSize);
 	switch (command) {
+		case 'perf': return openPanel(state, rows, 'perf');
+		case 'heap': return openPanel(state, rows, 'heap');
+		case 'openCapture': {
+			const n = Number(ctx.key) - 1;
+			const capture = ctx.captures?.[n];
+			if (!capture) return {...state, message: ctx.captures?.length ? `there are ${ctx.captures.length} saved captures of this node` : 'no saved captures of this node yet: p records one, m takes a heap profile'};
+			return {...state, panel: {kind: 'saved', capture, returnTo: state.view}};
+		}
 		case 'quit': return {...state, quit: true};
 		case 'help':
 			return state.view === 'help' ? {...state, view: state.underHelp} : {...state, view: 'help', underHelp: state.view};
@@ -125,6 +169,11 @@ export function reduceUi(state: UiState, command: Command, ctx: UiContext): UiSt
 }
 
 /** Typing in the filter prompt (printable characters only). */
+/** The panel was closed: back where it was opened from. */
+export function closePanel(state: UiState): UiState {
+	return state.panel ? {...state, panel: null, view: state.panel.returnTo} : state;
+}
+
 export function typeInFilter(state: UiState, text: string): UiState {
 	if (state.filterDraft === null) return state;
 	const clean = text.replace(/[\u0000-\u001f\u007f]/g, '');

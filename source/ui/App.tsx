@@ -1,11 +1,13 @@
-import React, {useCallback, useEffect, useMemo, useReducer, useState} from 'react';
+import React, {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, useStdin} from 'ink';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import type {Monitor, Snapshot} from '../state/monitor.js';
-import {initialUi, reduceUi, typeInFilter, visibleRows, withScroll, type UiState} from '../state/ui.js';
+import {closePanel, initialUi, reduceUi, typeInFilter, visibleRows, withScroll, type SavedCaptureRef, type UiState} from '../state/ui.js';
+import {listCaptures} from '../capture/perf.js';
+import {HeapPanel, PerfPanel, SavedCapturePanel} from './views/Panels.js';
 import type {Command} from './keymap.js';
 import {SCOPES_BY_VIEW, commandFor, footerItems, keyName} from './keymap.js';
-import {fitColumns} from './columns.js';
+import {fitColumns, nodeNameWidth} from './columns.js';
 import {Header} from './components/Header.js';
 import {NodeTable} from './components/NodeTable.js';
 import {DetailView} from './views/DetailView.js';
@@ -27,14 +29,29 @@ export type AppProps = {
 	/** Fixed size (tests); otherwise the terminal's. */
 	size?: {columns: number; rows: number};
 	initialSnapshot?: Snapshot;
+	/** Where captures are kept (p, m, the detail pane's list); created on first use. */
+	capturesRoot: string;
+	/** perf capture length and frequency (--perf-seconds, --perf-frequency). */
+	perfSeconds: number;
+	perfFrequency: number;
+	/** Test seams for the panels' sessions. */
+	makePerfSession?: React.ComponentProps<typeof PerfPanel>['makeSession'];
+	makeHeapSession?: React.ComponentProps<typeof HeapPanel>['makeSession'];
 };
 
 /** Keys are resolved against the latest state inside the reducer: several keys can arrive before a re-render. */
-type Action = {type: 'key'; name: string; input: string; plain: boolean; pageSize: number; rows: Snapshot['rows']};
+type Action =
+	| {type: 'key'; name: string; input: string; plain: boolean; pageSize: number; rows: Snapshot['rows']; captures?: readonly SavedCaptureRef[]}
+	| {type: 'closePanel'}
+	| {type: 'quit'};
 
 export function reduceKey(state: UiState, action: Action): UiState {
+	if (action.type === 'closePanel') return closePanel(state);
+	if (action.type === 'quit') return {...state, quit: true};
+	// An open panel reads its own keys.
+	if (state.panel) return state;
 	// A paste or a fast sender can deliver "text\r" in one event: replay it key by key.
-	if (action.input.length > 1 && /[\r\n\x7f]/.test(action.input) && !action.input.startsWith('\u001b')) {
+	if (action.input.length > 1 && action.name === action.input && !action.input.startsWith('\u001b')) {
 		let next = state;
 		for (const ch of action.input) {
 			const name = ch === '\r' || ch === '\n' ? 'return' : ch === '\x7f' ? 'backspace' : ch;
@@ -44,9 +61,37 @@ export function reduceKey(state: UiState, action: Action): UiState {
 	}
 	const mode = state.filterDraft !== null ? 'filter' : state.view;
 	const command = commandFor(action.name, SCOPES_BY_VIEW[mode]) as Command | undefined;
-	if (command) return reduceUi(state, command, {rows: action.rows, pageSize: action.pageSize});
+	if (command) return reduceUi(state, command, {rows: action.rows, pageSize: action.pageSize, key: action.name, captures: action.captures});
 	if (mode === 'filter' && action.plain && action.input) return typeInFilter(state, action.input);
-	return state;
+	return state.message === null ? state : {...state, message: null};
+}
+
+/** The saved captures of one node, newest first (the detail pane's list; 1-9 open them). */
+export function nodeCaptures(root: string, row: {node: string | null; pid: number} | undefined, limit = 9): SavedCaptureRef[] {
+	if (!row) return [];
+	let entries;
+	try {
+		entries = listCaptures(root);
+	} catch {
+		return [];
+	}
+	const out: SavedCaptureRef[] = [];
+	for (const e of entries) {
+		const m = e.meta;
+		if (!m || (m.kind !== 'perf' && m.kind !== 'heap')) continue;
+		if (row.node !== null ? m.node !== row.node : m.pid !== row.pid) continue;
+		if (m.status === 'recording' || m.status === 'failed') continue;
+		const files = m.files ?? {};
+		const what = m.kind === 'perf'
+			? `${((m.durationMs ?? (m.seconds ?? 0) * 1000) / 1000).toFixed(1)} s  ${m.samples ?? '?'} samples${m.mainThreadOnly ? '  main thread' : ''}`
+			: `${files.base ? 'growth' : 'live'}  dump ${files.dump ?? '?'}`;
+		out.push({
+			dir: e.dir, kind: m.kind, node: m.node, pid: m.pid, startedAt: m.startedAt, label: `${m.kind}  pid ${m.pid}  ${what}  ${m.status}`,
+			samples: m.samples, seconds: m.durationMs === undefined ? undefined : m.durationMs / 1000,
+		});
+		if (out.length >= limit) break;
+	}
+	return out;
 }
 
 function footerText(view: UiState['view'], width: number): string {
@@ -91,21 +136,54 @@ export function App(props: AppProps) {
 	const selectedKey = ui.selectedKey && shown.some(r => r.key === ui.selectedKey) ? ui.selectedKey : shown[0]?.key ?? null;
 	const scrolled = withScroll({...ui, selectedKey}, shown, pageSize);
 	const selected = shown.find(r => r.key === selectedKey);
-	if (props.detailPid) props.detailPid.current = ui.view === 'detail' && selected ? selected.pid : null;
+	if (props.detailPid) props.detailPid.current = ui.view === 'detail' && selected && !ui.panel ? selected.pid : null;
 
+	// The detail pane lists the node's saved captures: read when it opens, changes node, or a
+	// panel closes (a new capture), not every tick.
+	const [captures, setCaptures] = useState<SavedCaptureRef[]>([]);
+	const selectedIdentity = selected ? `${selected.node ?? ''}/${selected.pid}` : '';
+	useEffect(() => {
+		if (ui.view !== 'detail' || ui.panel) return;
+		setCaptures(nodeCaptures(props.capturesRoot, selected));
+	}, [ui.view, ui.panel, selectedIdentity, props.capturesRoot]);
+
+	// Read through a ref: a key can arrive after the list is drawn but before Ink re-subscribes
+	// the handler (its useInput attaches in a passive effect).
+	const capturesRef = useRef(captures);
+	capturesRef.current = captures;
 	const onKey = useCallback((input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
-		dispatch({type: 'key', name: keyName(input, key), input, plain: !key.ctrl && !key.meta, pageSize, rows});
+		dispatch({type: 'key', name: keyName(input, key), input, plain: !key.ctrl && !key.meta, pageSize, rows, captures: capturesRef.current});
 	}, [pageSize, rows]);
 	// useInput crashes when stdin is not a TTY: only subscribe when raw mode works.
-	useInput(onKey, {isActive: isRawModeSupported === true});
+	useInput(onKey, {isActive: isRawModeSupported === true && ui.panel === null});
+	const closeThePanel = useCallback(() => dispatch({type: 'closePanel'}), []);
+	const quit = useCallback(() => dispatch({type: 'quit'}), []);
 
 	if (tooSmall) {
 		return <Text>{`zeektop needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${size.columns}x${size.rows}. Enlarge it or use zeektop --once.`}</Text>;
 	}
+	if (ui.panel) {
+		const panel = ui.panel;
+		const common = {width, height: frameRows, theme: props.theme, onClose: closeThePanel, onQuit: quit};
+		if (panel.kind === 'perf') {
+			return <PerfPanel key={`perf:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node}} capturesRoot={props.capturesRoot}
+				seconds={props.perfSeconds} frequency={props.perfFrequency} makeSession={props.makePerfSession} />;
+		}
+		if (panel.kind === 'heap') {
+			// Remote rows never open a panel (whyNotProfile).
+			const launch = panel.launch === 'remote' ? 'standalone' : panel.launch;
+			return <HeapPanel key={`heap:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node, launch}}
+				capturesRoot={props.capturesRoot} makeSession={props.makeHeapSession} />;
+		}
+		if (panel.kind !== 'saved') return null;
+		return <SavedCapturePanel key={panel.capture.dir} {...common} capture={panel.capture} />;
+	}
 	const ctx = {nowMs: snapshot?.wallMs ?? Date.now(), unicode: props.theme.unicode};
-	const columns = fitColumns(width, rows.some(r => r.metrics !== null));
+	const columns = fitColumns(width, rows.some(r => r.metrics !== null), undefined, nodeNameWidth(rows));
 	const problem = snapshot?.problems[0];
-	const status = ui.filterDraft !== null
+	const status = ui.message !== null
+		? escapeText(ui.message)
+		: ui.filterDraft !== null
 		? `/${escapeText(ui.filterDraft)}_   (Enter apply, Esc clear)`
 		: problem
 			? `! ${escapeText(problem.scope)}: ${escapeText(problem.message)}${snapshot!.problems.length > 1 ? ` (+${snapshot!.problems.length - 1} more)` : ''}`
@@ -114,7 +192,7 @@ export function App(props: AppProps) {
 	let body: React.ReactNode;
 	if (!snapshot) body = <Text>Reading /proc...</Text>;
 	else if (ui.view === 'help') body = <HelpView width={width} height={bodyRows} />;
-	else if (ui.view === 'detail') body = <DetailView row={selected} width={width} height={bodyRows} nowMs={ctx.nowMs} theme={props.theme} />;
+	else if (ui.view === 'detail') body = <DetailView row={selected} width={width} height={bodyRows} nowMs={ctx.nowMs} theme={props.theme} captures={captures} capturesRoot={props.capturesRoot} />;
 	else if (rows.length === 0) body = <Box height={bodyRows}><Text wrap="wrap">{EMPTY_STATE}</Text></Box>;
 	else {
 		body = (
@@ -126,7 +204,7 @@ export function App(props: AppProps) {
 		<Box flexDirection="column" width={width} height={frameRows}>
 			{host ? <Header host={host} width={width} maxLines={headerLineCount} zeekVersion={snapshot?.zeekVersion ?? null} theme={props.theme} /> : <Text>zeektop</Text>}
 			{body}
-			<Text wrap="truncate" color={pick(props.theme, problem ? 'yellow' : undefined)}>{status}</Text>
+			<Text wrap="truncate" color={pick(props.theme, problem || ui.message !== null ? 'yellow' : undefined)}>{status}</Text>
 			<Text wrap="truncate" dimColor>{footerText(ui.view, width)}</Text>
 		</Box>
 	);

@@ -10,7 +10,7 @@ import {sparkline} from './glyphs.js';
 
 export type ColumnId =
 	| 'node' | 'role' | 'pid' | 'cpu' | 'cpuSpark' | 'main' | 'rss' | 'rssSpark' | 'rssRate' | 'threads'
-	| 'cpus' | 'state' | 'uptime' | 'restarts' | 'pkts' | 'drop' | 'dropSpark' | 'lag' | 'sess';
+	| 'cpus' | 'state' | 'uptime' | 'restarts' | 'pkts' | 'drop' | 'dropSpark' | 'lag' | 'sess' | 'heap';
 
 export type Emphasis = 'hot' | 'warn' | undefined;
 
@@ -29,6 +29,32 @@ export type Column = {
 };
 
 export type CellContext = {nowMs: number; unicode: boolean};
+
+/** 40s, 12m, 3h: the age of the newest heap dump in a few columns. */
+export function shortAge(ms: number): string {
+	const s = Math.max(0, Math.round(ms / 1000));
+	if (s < 60) return `${s}s`;
+	if (s < 3600) return `${Math.round(s / 60)}m`;
+	if (s < 86400 * 2) return `${Math.round(s / 3600)}h`;
+	return `${Math.round(s / 86400)}d`;
+}
+
+/**
+ * HEAP: '-' no jemalloc, 'off' jemalloc without profiling, 'on' profiling (no dumps yet), 'idle'
+ * prof_active:false, '4@40s' four dumps, the newest 40 s old; '?' unknown (unreadable).
+ */
+export function heapCell(row: NodeRow, nowMs: number): string {
+	const h = row.heap;
+	if (!h) return row.launch === 'remote' ? '' : '-';
+	switch (h.kind) {
+		case 'no-jemalloc': return '-';
+		case 'unknown': return '?';
+		case 'jemalloc-no-profiling': return 'off';
+		case 'profiling':
+			if (h.dumps === 0 || h.newestDumpAtMs === null) return h.paused ? 'idle' : 'on';
+			return `${h.dumps}@${shortAge(nowMs - h.newestDumpAtMs)}`;
+	}
+}
 
 const dash = (v: string | number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
 
@@ -85,6 +111,11 @@ export const COLUMNS: Column[] = [
 		sortValue: r => -(r.startedAtMs ?? 0),
 	},
 	{
+		id: 'heap', title: 'HEAP', width: 7, align: 'right', drop: 8, sortable: true,
+		text: (r, c) => heapCell(r, c.nowMs),
+		sortValue: r => (r.heap?.kind === 'profiling' ? 1000 + r.heap.dumps : r.heap?.kind === 'jemalloc-no-profiling' ? 1 : 0),
+	},
+	{
 		id: 'restarts', title: 'RST', width: 3, align: 'right', drop: 3, sortable: true,
 		text: r => String(r.restarts),
 		emphasis: r => (r.restarts > 0 ? 'warn' : undefined),
@@ -129,11 +160,15 @@ export const SORTABLE = COLUMNS.filter(c => c.sortable).map(c => c.id);
 const METRIC_IDS = new Set<ColumnId>(['pkts', 'drop', 'dropSpark', 'lag', 'sess']);
 
 /**
- * Columns that fit `width` (1 space between columns); NODE takes the slack up to 24. Metric
- * columns are left out while no node has metrics (--no-metrics, or nothing scraped yet).
+ * Columns that fit `width` (1 space between columns). NODE is as wide as the longest name
+ * (`nameWidth`, 12..24) before anything else is kept: an operator identifies nodes by name, so
+ * sparklines and minor columns go first. Then NODE takes any slack up to 24. Metric columns are
+ * left out while no node has metrics (--no-metrics, or nothing scraped yet).
  */
-export function fitColumns(width: number, withMetrics = true, columns: Column[] = COLUMNS): Column[] {
-	let chosen = withMetrics ? [...columns] : columns.filter(c => !METRIC_IDS.has(c.id));
+export function fitColumns(width: number, withMetrics = true, columns: Column[] = COLUMNS, nameWidth = 12): Column[] {
+	const wanted = Math.max(12, Math.min(24, Math.ceil(nameWidth)));
+	let chosen = (withMetrics ? [...columns] : columns.filter(c => !METRIC_IDS.has(c.id)))
+		.map(c => (c.id === 'node' ? {...c, width: Math.max(c.width, wanted)} : c));
 	const total = (cs: Column[]) => cs.reduce((a, c) => a + c.width, 0) + cs.length - 1;
 	while (total(chosen) > width && chosen.length > 1) {
 		const worst = chosen.reduce((a, c) => (c.drop > a.drop ? c : a));
@@ -141,9 +176,17 @@ export function fitColumns(width: number, withMetrics = true, columns: Column[] 
 	}
 	const slack = width - total(chosen);
 	if (slack > 0) {
-		chosen = chosen.map(c => (c.id === 'node' ? {...c, width: c.width + Math.min(slack, 12)} : c));
+		chosen = chosen.map(c => (c.id === 'node' ? {...c, width: c.width + Math.min(slack, Math.max(0, 24 - c.width))} : c));
 	}
 	return chosen;
+}
+
+/** The width NODE needs for these rows' names (as drawn: escaped, `~` when cut at 15). */
+export function nodeNameWidth(rows: readonly NodeRow[]): number {
+	let w = 0;
+	const node = COLUMNS.find(c => c.id === 'node')!;
+	for (const r of rows) w = Math.max(w, node.text(r, {nowMs: 0, unicode: false}).length);
+	return w;
 }
 
 export function cell(column: Column, text: string): string {

@@ -191,17 +191,17 @@ function reduceFlameCommand(
 
 // --- the capture screen ---
 
-/** Before 'starting' the capture waits for Enter, so `t` can still change what is recorded. */
-export type CapturePhase = 'ready' | 'starting' | 'recording' | 'stopping' | 'reading';
+/**
+ * `p` starts recording at once (it asks for nothing). Esc stops perf and offers what was recorded
+ * ('partial': Enter shows it, Esc discards it); `t` records again on the main thread only (or all
+ * threads again). 'failed' explains and waits for Esc.
+ */
+export type CapturePhase = 'preflight' | 'starting' | 'recording' | 'stopping' | 'reading' | 'partial' | 'failed';
 
-export type CaptureUiState = {readonly phase: CapturePhase; readonly mainThreadOnly: boolean};
+export type CaptureIntent = 'cancel' | 'keep' | 'discard' | 'restart' | 'back';
 
 export type CaptureKeyResult = {
-	state: CaptureUiState;
-	/** Start perf now (Enter while ready). */
-	start?: boolean;
-	/** Stop perf (keeping what was recorded) or, while ready, leave without capturing. */
-	cancel?: boolean;
+	intent?: CaptureIntent;
 	effect?: 'quit' | 'help';
 };
 
@@ -209,19 +209,21 @@ export function captureCommandFor(name: string): string | undefined {
 	return commandFor(name, SCOPES_BY_VIEW.capture);
 }
 
-export function reduceCaptureKey(state: CaptureUiState, name: string): CaptureKeyResult {
+const RUNNING: ReadonlySet<CapturePhase> = new Set(['preflight', 'starting', 'recording', 'stopping', 'reading']);
+
+export function reduceCaptureKey(phase: CapturePhase, name: string): CaptureKeyResult {
 	switch (captureCommandFor(name)) {
-		case 'startCapture':
-			return state.phase === 'ready' ? {state: {...state, phase: 'starting'}, start: true} : {state};
+		case 'showPartial':
+			return phase === 'partial' ? {intent: 'keep'} : {};
 		case 'cancelCapture':
-			return {state, cancel: true};
+			return phase === 'partial' ? {intent: 'discard'} : phase === 'failed' ? {intent: 'back'} : {intent: 'cancel'};
 		case 'toggleMainThread':
-			return state.phase === 'ready' ? {state: {...state, mainThreadOnly: !state.mainThreadOnly}} : {state};
+			return phase === 'preflight' || phase === 'starting' || phase === 'recording' ? {intent: 'restart'} : {};
 		case 'quit':
-			return {state, effect: 'quit'};
+			return {effect: 'quit'};
 		case 'help':
-			return {state, effect: 'help'};
+			return RUNNING.has(phase) || phase === 'partial' || phase === 'failed' ? {effect: 'help'} : {};
 		default:
-			return {state};
+			return {};
 	}
 }

@@ -64,6 +64,8 @@ export type HeapKeyResult = {
 	intent?: HeapIntent;
 	/** A global key the caller handles (quit, help). */
 	global?: 'quit' | 'help';
+	/** Open the heap flame graph in the interactive flame view (Enter on the flame tab). */
+	explore?: boolean;
 };
 
 /** Scopes for the current state: the confirmation takes only its own keys. */
@@ -177,6 +179,9 @@ export function reduceHeapKey(state: HeapUiState, keyName: string, _input = ''):
 			return offer(s, 'capture');
 		case 'refresh':
 			return {state: {...s, scroll: 0, showPatterns: false}, intent: 'refresh'};
+		case 'explore':
+			if (s.screen === 'report' && s.tab === 'flame') return {state: s, explore: true};
+			return {state: s.screen === 'report' ? {...s, message: 'Enter explores the heap flame graph: tab 4 first'} : s};
 		default:
 			return {state: s};
 	}

@@ -12,6 +12,7 @@ export const HEAP_BINDINGS: Binding[] = [
 	{command: 'tabLive', keys: ['2'], scope: 'heap', help: 'everything live in the dump (jeprof --text)'},
 	{command: 'tabSites', keys: ['3'], scope: 'heap', help: 'allocation sites: the first frame above the allocator'},
 	{command: 'tabFlame', keys: ['4'], scope: 'heap', help: 'heap flame graph'},
+	{command: 'explore', keys: ['return'], scope: 'heap', help: 'flame tab: explore the heap flame graph (zoom, search, top functions, callers)'},
 	{command: 'up', keys: ['up', 'k'], scope: 'heap', help: 'previous row (or scroll the text up)'},
 	{command: 'down', keys: ['down', 'j'], scope: 'heap', help: 'next row (or scroll the text down)'},
 	{command: 'pageUp', keys: ['pageup', 'C-b'], scope: 'heap', help: 'one page up'},
@@ -24,7 +25,7 @@ export const HEAP_BINDINGS: Binding[] = [
 	{command: 'wait', keys: ['w'], scope: 'heap', help: 'wait for the next interval dump (with a countdown), then show the growth'},
 	{command: 'capture', keys: ['c'], scope: 'heap', help: 'prof_active:false nodes: sample allocations for a while, then dump (asks first)'},
 	{command: 'refresh', keys: ['r'], scope: 'heap', help: 'look again: the newest dump against the one before'},
-	{command: 'back', keys: ['escape', 'backspace', 'left'], scope: 'heap', help: 'back to the table (cancels a running jeprof, wait or capture)', footer: 'back'},
+	{command: 'back', keys: ['escape', 'backspace', 'delete', 'left'], scope: 'heap', help: 'back to the table (cancels a running jeprof, wait or capture)', footer: 'back'},
 	{command: 'confirm', keys: ['y', 'return'], scope: 'confirm', help: 'yes: go ahead (dump or capture)', footer: 'yes'},
-	{command: 'cancel', keys: ['n', 'escape', 'backspace'], scope: 'confirm', help: 'no: do not touch the node', footer: 'no'},
+	{command: 'cancel', keys: ['n', 'escape', 'backspace', 'delete'], scope: 'confirm', help: 'no: do not touch the node', footer: 'no'},
 ];

@@ -14,7 +14,7 @@ export type Command =
 	| 'quit' | 'help' | 'back'
 	| 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'
 	| 'filter' | 'sortCpu' | 'sortMem' | 'sortNode' | 'sortPrev' | 'sortNext' | 'sortInvert'
-	| 'openDetail'
+	| 'openDetail' | 'perf' | 'heap' | 'openCapture'
 	| 'filterAccept' | 'filterCancel' | 'filterDelete';
 
 export type Binding = {
@@ -45,7 +45,12 @@ export const TABLE_BINDINGS: Binding[] = [
 	{command: 'sortNext', keys: ['>', '.'], scope: 'table', help: 'sort by the next column'},
 	{command: 'sortInvert', keys: ['I'], scope: 'table', help: 'invert the sort order'},
 	{command: 'openDetail', keys: ['return'], scope: 'table', help: 'details of the selected node (charts, threads)', footer: 'detail'},
-	{command: 'back', keys: ['escape', 'backspace', 'left'], scope: 'detail', help: 'back to the table', footer: 'back'},
+	{command: 'perf', keys: ['p'], scope: 'table', help: 'perf capture of the selected node (10 s, 99 Hz; --perf-seconds, --perf-frequency), then its flame graph', footer: 'perf'},
+	{command: 'heap', keys: ['m'], scope: 'table', help: 'jemalloc heap profile of the selected node: growth since the last dump, live, allocation sites', footer: 'heap'},
+	{command: 'back', keys: ['escape', 'backspace', 'delete', 'left'], scope: 'detail', help: 'back to the table', footer: 'back'},
+	{command: 'perf', keys: ['p'], scope: 'detail', help: 'perf capture of this node', footer: 'perf'},
+	{command: 'heap', keys: ['m'], scope: 'detail', help: 'heap profile of this node', footer: 'heap'},
+	{command: 'openCapture', keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9'], scope: 'detail', help: 'open saved capture N of the list (its flame graph)', footer: 'open capture'},
 	{command: 'up', keys: ['up', 'k'], scope: 'detail', help: 'previous node'},
 	{command: 'down', keys: ['down', 'j'], scope: 'detail', help: 'next node'},
 	{command: 'back', keys: ['escape', '?', 'q', 'return'], scope: 'help', help: 'close the help'},
@@ -76,7 +81,11 @@ export type InkKey = {
 	backspace: boolean; delete: boolean; meta: boolean;
 };
 
-/** Ink's (input, key) → one normalised key name. */
+/**
+ * Ink's (input, key) → one normalised key name. The Backspace key of most terminals (xterm, tmux)
+ * sends DEL (^?), which Ink 6.8 names 'delete' (^H is 'backspace'): bindings that go back with
+ * Backspace list both.
+ */
 export function keyName(input: string, key: Partial<InkKey>): string {
 	if (key.upArrow) return 'up';
 	if (key.downArrow) return 'down';

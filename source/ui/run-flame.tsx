@@ -24,9 +24,15 @@ export type FlameAppProps = {
 	/** Fixed size (tests); otherwise the terminal's. */
 	size?: {columns: number; rows: number};
 	initialState?: FlameUiState;
+	/** Esc with nothing left to undo (default: leave zeektop, as `zeektop flame FILE` does). */
+	onLeave?: () => void;
+	/** q, Ctrl-C (default: leave zeektop). */
+	onQuit?: () => void;
+	/** Whether keys are read (false while something else has the keyboard). Default true. */
+	active?: boolean;
 };
 
-type Model = {flame: FlameUiState; help: boolean; quit: boolean; effect?: FlameKeyEffect; effectSeq: number};
+type Model = {flame: FlameUiState; help: boolean; quit: boolean; leave: boolean; effect?: FlameKeyEffect; effectSeq: number};
 type Action = {name: string; input: string; tree: FlameTree; width: number; pageSize: number};
 
 function reduceModel(model: Model, action: Action): Model {
@@ -36,7 +42,8 @@ function reduceModel(model: Model, action: Action): Model {
 		return {...model, help: false};
 	}
 	const result = reduceFlameKey(model.flame, action.name, action.input, action.tree, action.width, {pageSize: action.pageSize});
-	if (result.exit || result.effect === 'quit') return {...model, flame: result.state, quit: true};
+	if (result.effect === 'quit') return {...model, flame: result.state, quit: true};
+	if (result.exit) return {...model, flame: result.state, leave: true};
 	if (result.effect === 'help') return {...model, flame: result.state, help: true};
 	if (result.effect === 'export') return {...model, flame: result.state, effect: 'export', effectSeq: model.effectSeq + 1};
 	return result.state === model.flame ? model : {...model, flame: result.state};
@@ -50,6 +57,7 @@ export function FlameApp(props: FlameAppProps) {
 		flame: props.initialState ?? initialFlameUiState(),
 		help: false,
 		quit: false,
+		leave: false,
 		effectSeq: 0,
 	}));
 	const [message, setMessage] = useState<string | undefined>(undefined);
@@ -58,8 +66,9 @@ export function FlameApp(props: FlameAppProps) {
 	const height = Math.max(1, size.rows - 1);
 
 	useEffect(() => {
-		if (model.quit) exit();
-	}, [model.quit, exit]);
+		if (model.quit) (props.onQuit ?? exit)();
+		else if (model.leave) (props.onLeave ?? exit)();
+	}, [model.quit, model.leave, exit]);
 	useEffect(() => {
 		if (model.effectSeq === 0 || !props.exportView) return;
 		try {
@@ -73,7 +82,7 @@ export function FlameApp(props: FlameAppProps) {
 		dispatch({name: keyName(input, key), input, tree: props.tree, width, pageSize: Math.max(1, height - 6)});
 	}, [props.tree, width, height]);
 	// useInput crashes when stdin is not a TTY: only subscribe when raw mode works.
-	useInput(onKey, {isActive: isRawModeSupported === true});
+	useInput(onKey, {isActive: isRawModeSupported === true && props.active !== false});
 
 	if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) {
 		return <Text>{`zeektop needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${size.columns}x${size.rows}. Enlarge it or use --print.`}</Text>;

@@ -6,26 +6,26 @@ import {CaptureView, captureLines, progressBar, type CaptureViewProps} from '../
 import {FlameApp} from '../../source/ui/run-flame.js';
 import {buildTree, parseFoldedLines} from '../../source/profile/tree.js';
 
-const base: CaptureViewProps = {node: 'worker-1', pid: 1234, phase: 'ready', elapsedMs: 0, totalMs: 10_000, mainThreadOnly: false, frequency: 99};
+const base: CaptureViewProps = {node: 'worker-1', pid: 1234, phase: 'starting', elapsedMs: 0, totalMs: 10_000, mainThreadOnly: false, frequency: 99};
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const SGR = /\u001b\[[0-9;]*m/g;
 
-test('capture view, ready: what will be recorded, Enter starts, Esc cancels, t toggles', () => {
+test('capture view, starting: what is recorded, the keys; main thread only in the title', () => {
 	assert.deepEqual(captureLines(base), [
 		'perf capture  worker-1  pid 1234  all threads  99 Hz  10.0 s',
 		'',
-		'Ready: Enter starts the capture.',
+		'Starting perf: attaching to the process...',
 		'[.................................................]  0.0 s / 10.0 s  10.0 s left',
 		'samples so far: -',
 		'',
-		'Enter starts   Esc cancels   t toggles main-thread-only (now off)',
+		'Esc stops (what was recorded is offered)   t restarts: main thread only (-t)',
 	]);
-	assert.match(captureLines({...base, mainThreadOnly: true}).at(-1)!, /\(now on\)$/);
+	assert.match(captureLines({...base, mainThreadOnly: true}).at(-1)!, /t restarts: all threads$/);
 	assert.match(captureLines({...base, mainThreadOnly: true})[0]!, /main thread only/);
 });
 
-test('capture view, recording: progress bar, countdown, estimated samples, note escaped', () => {
-	const lines = captureLines({...base, phase: 'recording', elapsedMs: 3200, estimatedSamples: 316.8, mainThreadOnly: true, frequency: undefined, note: 'target\u001b[2J busy'});
+test('capture view, recording: progress bar, countdown, estimated samples, notes escaped', () => {
+	const lines = captureLines({...base, phase: 'recording', elapsedMs: 3200, estimatedSamples: 316.8, mainThreadOnly: true, frequency: undefined, notes: ['target\u001b[2J busy']});
 	assert.deepEqual(lines, [
 		'perf capture  worker-1  pid 1234  main thread only  10.0 s',
 		'',
@@ -33,8 +33,9 @@ test('capture view, recording: progress bar, countdown, estimated samples, note 
 		'[################..................................]  3.2 s / 10.0 s  6.8 s left',
 		'samples so far: ~317 (estimated from the CPU time used)',
 		'',
-		'Esc cancels   t toggles main-thread-only (before it starts)',
-		'target\\e[2J busy',
+		'Esc stops (what was recorded is offered)   t restarts: all threads',
+		'',
+		'note: target\\e[2J busy',
 	]);
 	// Reading: the bar is full and counts folded samples; 120 columns: a 60-cell bar.
 	const reading = captureLines({...base, phase: 'reading', elapsedMs: 10_000, foldedSamples: 990, width: 120});
@@ -43,12 +44,30 @@ test('capture view, recording: progress bar, countdown, estimated samples, note 
 	assert.equal(captureLines({...base, phase: 'stopping'})[2], 'Stopping: perf is writing perf.data...');
 	// Never taller than asked, never wider; colour only when asked.
 	assert.equal(captureLines({...base, height: 3}).length, 3);
-	for (const l of captureLines({...base, width: 40, note: 'x'.repeat(100)})) assert.ok(l.length <= 40, l);
+	for (const l of captureLines({...base, width: 40, notes: ['x'.repeat(100)]})) assert.ok(l.length <= 40, l);
 	assert.equal(captureLines(base).join('').match(SGR), null);
 	assert.match(captureLines({...base, theme: {color: true, unicode: false}}).join('\n'), /\u001b\[32m\[/);
 	assert.equal(progressBar(0.5, 10), '[#####.....]');
 	assert.equal(progressBar(Number.NaN, 4), '[....]');
 	assert.equal(progressBar(7, 4), '[####]');
+});
+
+test('capture view, partial and failed: the offer and the fix', () => {
+	const partial = captureLines({...base, phase: 'partial', partial: {seconds: 3.24, samples: 321}, elapsedMs: 3240});
+	assert.deepEqual(partial.slice(2, 5), [
+		'Stopped after 3.2 s of 10.0 s: 321 samples recorded.',
+		'',
+		'Enter shows them (the capture is kept)   Esc discards them (nothing is kept)',
+	]);
+	const failed = captureLines({...base, phase: 'failed', error: 'perf is not installed', fix: 'apt-get install linux-perf', notes: ['a\u0007note']});
+	assert.deepEqual(failed.slice(2), [
+		'The capture failed: perf is not installed',
+		'fix: apt-get install linux-perf',
+		'',
+		'note: a\\x07note',
+		'',
+		'Esc goes back to the table; zeektop doctor checks everything perf needs.',
+	]);
 });
 
 test('capture view in Ink: one text block', async () => {

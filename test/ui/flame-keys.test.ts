@@ -32,7 +32,7 @@ const FLAME_COMMANDS = [
 	'nextMatch', 'prevMatch', 'flip', 'cycleMode', 'cycleModeBack', 'modeFlame', 'modeTop', 'modeCallers', 'cycleSort', 'export',
 ];
 const SEARCH_COMMANDS = ['searchApply', 'searchCancel', 'searchDelete', 'searchClear', 'quit'];
-const CAPTURE_COMMANDS = ['startCapture', 'cancelCapture', 'toggleMainThread'];
+const CAPTURE_COMMANDS = ['cancelCapture', 'showPartial', 'toggleMainThread'];
 
 test('keymap: every flame, search and capture command has keys and help; exactly these commands', () => {
 	const byScope = (scope: string) => FLAME_BINDINGS.filter(b => b.scope === scope).map(b => b.command);
@@ -239,17 +239,19 @@ test('modes and tables: Tab / Shift-Tab / g t c, sort cycling, table cursor, Ent
 	assert.equal(s.mode, 'callers');
 });
 
-test('capture keys: Enter starts, t toggles only before the start, Esc cancels; global keys', () => {
-	let r = reduceCaptureKey({phase: 'ready', mainThreadOnly: false}, 't');
-	assert.equal(r.state.mainThreadOnly, true);
-	r = reduceCaptureKey(r.state, 'return');
-	assert.equal(r.start, true);
-	assert.equal(r.state.phase, 'starting');
-	assert.equal(reduceCaptureKey(r.state, 't').state.mainThreadOnly, true, 't does nothing once started');
-	assert.equal(reduceCaptureKey(r.state, 'return').start, undefined);
-	assert.equal(reduceCaptureKey({phase: 'recording', mainThreadOnly: false}, 'escape').cancel, true);
-	assert.equal(reduceCaptureKey({phase: 'ready', mainThreadOnly: false}, 'escape').cancel, true);
-	assert.equal(reduceCaptureKey({phase: 'recording', mainThreadOnly: false}, 'q').effect, 'quit');
-	assert.equal(reduceCaptureKey({phase: 'recording', mainThreadOnly: false}, '?').effect, 'help');
-	assert.deepEqual(reduceCaptureKey({phase: 'recording', mainThreadOnly: false}, 'x'), {state: {phase: 'recording', mainThreadOnly: false}});
+test('capture keys: Esc stops then discards, Enter shows a partial capture, t records again; global keys', () => {
+	for (const phase of ['preflight', 'starting', 'recording', 'stopping', 'reading'] as const) {
+		assert.deepEqual(reduceCaptureKey(phase, 'escape'), {intent: 'cancel'}, phase);
+		assert.deepEqual(reduceCaptureKey(phase, 'return'), {}, `${phase}: Enter does nothing while perf runs`);
+		assert.deepEqual(reduceCaptureKey(phase, 'q'), {effect: 'quit'});
+		assert.deepEqual(reduceCaptureKey(phase, '?'), {effect: 'help'});
+		assert.deepEqual(reduceCaptureKey(phase, 'x'), {});
+	}
+	for (const phase of ['preflight', 'starting', 'recording'] as const) assert.deepEqual(reduceCaptureKey(phase, 't'), {intent: 'restart'});
+	// Once perf is writing or being read, t would throw away a finished recording: ignored.
+	for (const phase of ['stopping', 'reading', 'partial', 'failed'] as const) assert.deepEqual(reduceCaptureKey(phase, 't'), {}, phase);
+	assert.deepEqual(reduceCaptureKey('partial', 'return'), {intent: 'keep'});
+	assert.deepEqual(reduceCaptureKey('partial', 'escape'), {intent: 'discard'});
+	assert.deepEqual(reduceCaptureKey('failed', 'escape'), {intent: 'back'});
+	assert.deepEqual(reduceCaptureKey('failed', 'return'), {});
 });

@@ -174,7 +174,7 @@ test('allocation sites: the first frame above the allocator; the pattern list on
 test('heap flame graph tab: renderFlameText lines inside the view', () => {
 	const lines = frame(corpusData(), 80, 24, ['4']);
 	assertFits(lines, 80, 24, 'flame');
-	assert.equal(lines[3], 'heap flame graph: everything live (b: growth), width = bytes');
+	assert.equal(lines[3], 'heap flame graph: everything live (b: growth), width = bytes; Enter explores');
 	assert.match(lines[22]!, /^\[all-+\]$/);
 	assert.match(lines[21]!, /\[_start-+\]/);
 	assert.equal(lines[23], '');

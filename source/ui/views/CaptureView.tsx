@@ -23,7 +23,13 @@ export type CaptureViewProps = {
 	foldedSamples?: number;
 	mainThreadOnly: boolean;
 	frequency?: number;
-	note?: string;
+	/** Notes: preflight warnings, what perf said. Escaped here. */
+	notes?: string[];
+	/** 'partial': what was recorded before the stop. */
+	partial?: {seconds: number; samples: number};
+	/** 'failed': why, and what fixes it. Escaped here. */
+	error?: string;
+	fix?: string;
 	/** Default 80 x 24, no colour. */
 	width?: number;
 	height?: number;
@@ -31,11 +37,13 @@ export type CaptureViewProps = {
 };
 
 const PHASE_TEXT: Record<CapturePhase, string> = {
-	ready: 'Ready: Enter starts the capture.',
+	preflight: 'Checking perf, permissions and the target...',
 	starting: 'Starting perf: attaching to the process...',
 	recording: 'Recording...',
 	stopping: 'Stopping: perf is writing perf.data...',
 	reading: 'Reading: folding the perf script output...',
+	partial: 'Stopped early.',
+	failed: 'The capture failed.',
 };
 
 function seconds(ms: number): string {
@@ -64,6 +72,21 @@ export function captureLines(props: CaptureViewProps): string[] {
 	head.push(`${seconds(totalMs)}`);
 	lines.push(style(truncate(head.join('  '), width), '1;36'));
 	lines.push('');
+	const notes = (props.notes ?? []).map(n => style(truncate(`note: ${escapeText(n)}`, width), '33'));
+	if (props.phase === 'failed') {
+		lines.push(style(truncate(`The capture failed: ${escapeText(props.error ?? 'unknown error')}`, width), '1;31'));
+		if (props.fix) lines.push(truncate(`fix: ${escapeText(props.fix)}`, width));
+		lines.push('', ...notes, ...(notes.length > 0 ? [''] : []), truncate('Esc goes back to the table; zeektop doctor checks everything perf needs.', width));
+		return lines.slice(0, height);
+	}
+	if (props.phase === 'partial') {
+		const p = props.partial ?? {seconds: 0, samples: 0};
+		lines.push(truncate(`Stopped after ${p.seconds.toFixed(1)} s of ${seconds(totalMs)}: ${p.samples} samples recorded.`, width));
+		lines.push('');
+		lines.push(style(truncate('Enter shows them (the capture is kept)   Esc discards them (nothing is kept)', width), '1'));
+		lines.push('', ...notes);
+		return lines.slice(0, height);
+	}
 	lines.push(truncate(PHASE_TEXT[props.phase], width));
 	const fraction = props.phase === 'stopping' || props.phase === 'reading' ? 1 : totalMs > 0 ? elapsedMs / totalMs : 0;
 	const clock = `  ${seconds(elapsedMs)} / ${seconds(totalMs)}  ${seconds(totalMs - elapsedMs)} left`;
@@ -77,11 +100,9 @@ export function captureLines(props: CaptureViewProps): string[] {
 		lines.push('samples so far: -');
 	}
 	lines.push('');
-	const toggle = props.phase === 'ready'
-		? `t toggles main-thread-only (now ${props.mainThreadOnly ? 'on' : 'off'})`
-		: 't toggles main-thread-only (before it starts)';
-	lines.push(truncate(`${props.phase === 'ready' ? 'Enter starts   ' : ''}Esc cancels   ${toggle}`, width));
-	if (props.note) lines.push(style(truncate(escapeText(props.note), width), '33'));
+	const toggle = `t restarts: ${props.mainThreadOnly ? 'all threads' : 'main thread only (-t)'}`;
+	lines.push(truncate(`Esc stops (what was recorded is offered)   ${toggle}`, width));
+	if (notes.length > 0) lines.push('', ...notes);
 	return lines.slice(0, height);
 }
 

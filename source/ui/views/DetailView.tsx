@@ -5,9 +5,10 @@ import {escapeText} from '../../lib/escape.js';
 import {formatBytes, formatDuration, formatPercent, padEnd, padStart, truncate} from '../../lib/format.js';
 import {sparkline} from '../glyphs.js';
 import {pick, type Theme} from '../theme.js';
+import type {SavedCaptureRef} from '../../state/ui.js';
 
 /** Lines of the detail pane for one node. Pure, so frame tests need no Ink. */
-export function detailLines(row: NodeRow, width: number, height: number, nowMs: number, unicode: boolean): string[] {
+export function detailLines(row: NodeRow, width: number, height: number, nowMs: number, unicode: boolean, captures: readonly SavedCaptureRef[] = [], capturesRoot?: string): string[] {
 	const w = Math.max(20, width);
 	const chartWidth = Math.max(10, Math.min(120, w - 22));
 	const lines: string[] = [];
@@ -36,6 +37,21 @@ export function detailLines(row: NodeRow, width: number, height: number, nowMs: 
 	} else {
 		lines.push('metrics: none scraped for this node yet');
 	}
+	const heap = row.heap;
+	if (heap) {
+		lines.push(truncate(`heap ${escapeText(heap.summary)}${heap.dumpDir && heap.kind === 'profiling' ? `   dumps in ${escapeText(heap.dumpDir)}` : ''}`, w));
+		if (heap.mallocConf) lines.push(truncate(`     MALLOC_CONF=${escapeText(heap.mallocConf)}`, w));
+		if (heap.hint) lines.push(truncate(`     ${escapeText(heap.hint)}`, w));
+	}
+	if (captures.length > 0) {
+		lines.push(truncate(`captures (${captures.length === 1 ? '1 opens it' : `1-${captures.length} open one`})${capturesRoot ? ` in ${escapeText(capturesRoot)}` : ''}`, w));
+		captures.forEach((c, i) => {
+			const when = c.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+			lines.push(truncate(`  ${i + 1}  ${when}  ${escapeText(c.label)}`, w));
+		});
+	} else {
+		lines.push('captures: none yet (p records a perf profile, m takes a heap profile)');
+	}
 	lines.push('');
 	if (row.threadList && row.threadList.length > 0) {
 		lines.push(`${padStart('TID', 8)} ${padEnd('THREAD', 16)} ${padStart('CPU%', 6)} S CPU`);
@@ -49,9 +65,9 @@ export function detailLines(row: NodeRow, width: number, height: number, nowMs: 
 	return lines.slice(0, Math.max(0, height));
 }
 
-export function DetailView(props: {row: NodeRow | undefined; width: number; height: number; nowMs: number; theme: Theme}) {
+export function DetailView(props: {row: NodeRow | undefined; width: number; height: number; nowMs: number; theme: Theme; captures?: readonly SavedCaptureRef[]; capturesRoot?: string}) {
 	if (!props.row) return <Text>The node is gone.</Text>;
-	const lines = detailLines(props.row, props.width, props.height, props.nowMs, props.theme.unicode);
+	const lines = detailLines(props.row, props.width, props.height, props.nowMs, props.theme.unicode, props.captures, props.capturesRoot);
 	return (
 		<Box flexDirection="column" height={props.height}>
 			{lines.map((l, i) => (

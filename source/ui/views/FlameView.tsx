@@ -11,7 +11,7 @@
 import React from 'react';
 import {Text} from 'ink';
 import {escapeText} from '../../lib/escape.js';
-import {padEnd, padStart, truncate} from '../../lib/format.js';
+import {formatBytes, padEnd, padStart, truncate} from '../../lib/format.js';
 import {displayName, fitLabel, layoutFlame, type FlameCell} from '../../profile/flame-layout.js';
 import {currentZoom, flameSearch, flameTable, type FlameViewState} from '../../profile/flame-nav.js';
 import {frameKind, frameKindOf, kindColorIndex, type FrameKind} from '../../profile/frame-kind.js';
@@ -74,6 +74,11 @@ function styled(text: string, codes: string, color: boolean): string {
 
 function inverse(text: string): string {
 	return text.length > 0 ? `${INVERSE}${text}${RESET}` : text;
+}
+
+/** A count with its unit: bytes as 1.5M (jeprof profiles), anything else as a number. */
+function amount(n: number, unit: string): string {
+	return unit === 'bytes' ? `${formatBytes(n)} bytes` : `${formatSamples(n)} ${unit}`;
 }
 
 function formatSamples(n: number): string {
@@ -242,7 +247,7 @@ function callersLines(
 	}
 	const zoom = currentZoom(state);
 	const fnTotal = functionTotal(tree, fn, {zoomId: zoom});
-	const title = `${displayName(fn)}: ${formatSamples(fnTotal)} ${unit}, ${formatShare(fnTotal, tree.total[zoom]!)}% of ${zoom === ROOT_ID ? 'all' : 'the zoomed frame'}`;
+	const title = `${displayName(fn)}: ${amount(fnTotal, unit)}, ${formatShare(fnTotal, tree.total[zoom]!)}% of ${zoom === ROOT_ID ? 'all' : 'the zoomed frame'}`;
 	type Entry = {text: string; row?: number; fn?: string};
 	const entries: Entry[] = [];
 	const nameWidth = Math.max(8, width - 20);
@@ -270,7 +275,7 @@ function callersLines(
 	const r = at ? rows[cursor < table.callers.length ? cursor : cursor - table.callers.length] : undefined;
 	return {
 		lines,
-		status: r ? statusText(r.function, `${cursor < table.callers.length ? 'calls it' : 'called by it'}: ${formatSamples(r.samples)} ${unit} (${r.percent.toFixed(2)}%)  Enter: make it the subject`, width) : '',
+		status: r ? statusText(r.function, `${cursor < table.callers.length ? 'calls it' : 'called by it'}: ${amount(r.samples, unit)} (${r.percent.toFixed(2)}%)  Enter: make it the subject`, width) : '',
 	};
 }
 
@@ -287,7 +292,7 @@ function headerText(header: FlameHeader, state: FlameViewInput, width: number): 
 	if (header.node !== undefined) parts.push(escapeText(header.node));
 	if (header.pid !== undefined) parts.push(`pid ${header.pid}`);
 	if (header.seconds !== undefined) parts.push(`${header.seconds.toFixed(1)} s`);
-	parts.push(`${formatSamples(header.samples)} ${header.unit ?? 'samples'}`);
+	parts.push(`${amount(header.samples, header.unit ?? 'samples')}`);
 	if (header.lostSamples !== undefined) parts.push(`${formatSamples(header.lostSamples)} lost`);
 	const left = parts.join('  ');
 	const zoomDepth = state.zoomStack.length;
@@ -344,12 +349,12 @@ export function flameFrameLines(props: FlameViewProps): string[] {
 		body = flameRowLines(tree, state, {width, rows: bodyRows, theme, search});
 		const sel = state.selectedId;
 		if (sel === ROOT_ID) {
-			status = truncate(`all: ${formatSamples(tree.totalSamples)} ${unit}, ${tree.stackCount} stacks, depth ${tree.maxDepth}   arrows move, Enter zooms`, width);
+			status = truncate(`all: ${amount(tree.totalSamples, unit)}, ${tree.stackCount} stacks, depth ${tree.maxDepth}   arrows move, Enter zooms`, width);
 		} else {
 			const zoomPart = zoom === ROOT_ID || !isWithin(tree, sel, zoom) ? '' : `, ${formatShare(tree.total[sel]!, tree.total[zoom]!)}% of zoom`;
 			status = statusText(
 				nameOf(tree, sel),
-				`${formatSamples(tree.total[sel]!)} ${unit} (${formatShare(tree.total[sel]!, tree.totalSamples)}% of all${zoomPart})  self ${formatSamples(tree.self[sel]!)}`,
+				`${amount(tree.total[sel]!, unit)} (${formatShare(tree.total[sel]!, tree.totalSamples)}% of all${zoomPart})  self ${formatSamples(tree.self[sel]!)}`,
 				width,
 			);
 		}

@@ -205,7 +205,7 @@ function textBody(data: HeapData, state: HeapUiState, tab: 'growth' | 'live', wi
  * Growth when there is a base and its stacks are (or are being) read; otherwise the live heap
  * (the caption says which).
  */
-function sitesBasis(data: HeapData, state: Pick<HeapUiState, 'basis'>): 'growth' | 'live' {
+export function sitesBasis(data: HeapData, state: Pick<HeapUiState, 'basis'>): 'growth' | 'live' {
 	if (!data.base || state.basis !== 'growth') return 'live';
 	if (data.growthSites) return 'growth';
 	return data.steps.some(s => s.id === 'baseStacks' && (s.status === 'pending' || s.status === 'running')) ? 'growth' : 'live';
@@ -247,7 +247,7 @@ function flameBody(data: HeapData, state: HeapUiState, width: number, rows: numb
 	const tree = basis === 'growth' ? data.growthTree : data.liveTree;
 	if (!tree) return {lines: pendingBody(data.steps, basis === 'growth' ? ['stacks', 'baseStacks'] : ['stacks'], data.nowMs, width)};
 	const what = basis === 'growth' ? 'growth since the base (b: live)' : data.base ? 'everything live (b: growth)' : 'everything live';
-	const caption = truncate(`heap flame graph: ${what}, width = bytes`, width);
+	const caption = truncate(`heap flame graph: ${what}, width = bytes; Enter explores`, width);
 	if (tree.totalSamples <= 0) return {lines: [caption, basis === 'growth' ? '(nothing grew: no stack holds more than in the base)' : '(empty profile)']};
 	return {lines: [caption, ...renderFlameText(tree, {width, height: Math.max(1, rows - 1)}).split('\n')]};
 }

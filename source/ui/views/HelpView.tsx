@@ -17,6 +17,18 @@ export function helpLines(width: number): string[] {
 	return lines;
 }
 
+/** The keys of some scopes only (a panel's help: capture, heap), generated from the keymap. */
+export function scopeHelpLines(title: string, scopes: readonly string[], width: number): string[] {
+	const lines = [`${title} (any key closes)`, ''];
+	for (const scope of scopes) {
+		lines.push(`[${scope}]`);
+		for (const b of KEYMAP) {
+			if (b.scope === scope) lines.push(truncate(`  ${padEnd(b.keys.map(prettyKey).join(' '), 22)} ${b.help}`, width));
+		}
+	}
+	return lines;
+}
+
 export function HelpView(props: {width: number; height: number}) {
 	const lines = helpLines(props.width).slice(0, props.height);
 	return (

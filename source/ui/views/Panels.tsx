@@ -1,0 +1,328 @@
+/**
+ * Full-screen panels opened from the node table: the perf capture (p) that turns into its flame
+ * graph, the heap profile (m), and a saved capture reopened from the detail pane. Each panel owns
+ * its session and its keys while it is open (the table's keys are off), and closes back to the
+ * table with onClose. Leaving a panel disposes its session: perf is stopped, gdb detached, a
+ * capture that was not kept is removed.
+ */
+import React, {useCallback, useEffect, useRef, useState} from 'react';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {Text, useInput, useStdin} from 'ink';
+import {PerfSession, type PerfSessionData, type PerfTarget} from '../../state/perf-session.js';
+import {HeapSession, type HeapData, type HeapTarget} from '../../state/heap-session.js';
+import {loadProfileText, writeFlameExport, type LoadedProfile} from '../../headless/flame.js';
+import {buildTree, parseFoldedLines, stacksInSamples, type FlameTree} from '../../profile/tree.js';
+import type {SavedCaptureRef} from '../../state/ui.js';
+import {escapeText} from '../../lib/escape.js';
+import {FlameApp} from '../run-flame.js';
+import {reduceCaptureKey, type CapturePhase} from '../flame-keys.js';
+import {reduceHeapKey, initialHeapUi, type HeapUiState} from '../heap-keys.js';
+import {keyName} from '../keymap.js';
+import {CaptureView} from './CaptureView.js';
+import {HeapView, sitesBasis, syncHeapUi} from './HeapView.js';
+import {scopeHelpLines} from './HelpView.js';
+import type {FlameHeader} from './FlameView.js';
+import type {Theme} from '../theme.js';
+
+export type PanelProps = {
+	/** The frame the panel may draw (already rows - 1 and columns - 1). */
+	width: number;
+	height: number;
+	theme: Theme;
+	/** Back to where the panel was opened from. */
+	onClose: () => void;
+	/** Leave zeektop. */
+	onQuit: () => void;
+};
+
+type InkKey = Parameters<Parameters<typeof useInput>[0]>[1];
+
+/** The flame view inside a panel: its own keys, Esc at the top level calls onLeave. */
+function PanelFlame(props: {tree: FlameTree; header: FlameHeader; exportDir?: string; exportTitle: string; panel: PanelProps; onLeave: () => void}) {
+	const {exportDir, exportTitle} = props;
+	return (
+		<FlameApp
+			tree={props.tree}
+			header={props.header}
+			theme={props.panel.theme}
+			size={{columns: props.panel.width + 1, rows: props.panel.height + 1}}
+			onLeave={props.onLeave}
+			onQuit={props.panel.onQuit}
+			exportView={exportDir === undefined ? undefined : (state, width) => {
+				const file = writeFlameExport(props.tree, state, width, exportDir, exportTitle);
+				return `wrote ${file}`;
+			}}
+		/>
+	);
+}
+
+function HelpText(props: {lines: string[]; height: number}) {
+	return <Text wrap="truncate">{props.lines.slice(0, props.height).join('\n')}</Text>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// perf
+
+export function capturePhaseOf(data: PerfSessionData): CapturePhase {
+	switch (data.phase.kind) {
+		case 'preflight': return 'preflight';
+		case 'capturing': return data.phase.progress?.phase ?? 'starting';
+		case 'partial': return 'partial';
+		case 'failed': return 'failed';
+		default: return 'reading';
+	}
+}
+
+export type PerfPanelProps = PanelProps & {
+	target: PerfTarget;
+	capturesRoot: string;
+	seconds: number;
+	frequency: number;
+	/** Test seam: the session (default a real PerfSession). */
+	makeSession?: (target: PerfTarget) => PerfSession;
+};
+
+export function PerfPanel(props: PerfPanelProps) {
+	const {isRawModeSupported} = useStdin();
+	const [session] = useState(() => props.makeSession?.(props.target)
+		?? new PerfSession(props.target, {capturesRoot: props.capturesRoot, seconds: props.seconds, frequency: props.frequency}));
+	const [data, setData] = useState<PerfSessionData>(session.data);
+	const [help, setHelp] = useState(false);
+	const helpRef = useRef(false);
+	const dataRef = useRef(data);
+	dataRef.current = data;
+
+	useEffect(() => {
+		const off = session.subscribe(d => {
+			dataRef.current = d;
+			setData(d);
+		});
+		void session.start();
+		return () => {
+			off();
+			void session.dispose();
+		};
+	}, [session]);
+	useEffect(() => {
+		if (data.phase.kind === 'closed') props.onClose();
+	}, [data.phase.kind]);
+
+	const onKey = useCallback((input: string, key: InkKey) => {
+		if (helpRef.current) {
+			helpRef.current = false;
+			setHelp(false);
+			return;
+		}
+		const r = reduceCaptureKey(capturePhaseOf(dataRef.current), keyName(input, key));
+		if (r.effect === 'quit') return props.onQuit();
+		if (r.effect === 'help') {
+			helpRef.current = true;
+			setHelp(true);
+			return;
+		}
+		switch (r.intent) {
+			case 'cancel': return session.cancel();
+			case 'keep': return session.keep();
+			case 'discard': return session.discard();
+			case 'restart': return void session.restart();
+			case 'back': return props.onClose();
+		}
+	}, [session, props.onQuit, props.onClose]);
+	const done = data.phase.kind === 'done';
+	useInput(onKey, {isActive: isRawModeSupported === true && !done});
+
+	if (data.phase.kind === 'done') {
+		const c = data.phase.capture;
+		const note = c.partial ? `partial: ${c.notes[0] ?? 'stopped early'}` : data.notes[0];
+		return (
+			<PanelFlame
+				tree={data.phase.tree}
+				header={{
+					title: `perf${data.mainThreadOnly ? ' (main thread)' : ''}`,
+					node: data.target.node,
+					pid: data.target.pid,
+					seconds: c.durationMs / 1000,
+					samples: c.samples,
+					lostSamples: c.lostSamples ?? 0,
+					note: note ?? `saved in ${data.dir ?? c.files.folded}; e writes this view next to it`,
+				}}
+				exportDir={data.dir}
+				exportTitle={`perf ${escapeText(data.target.node)}  pid ${data.target.pid}  ${c.samples} samples  folded stacks: ${c.files.folded}`}
+				panel={props}
+				onLeave={props.onClose}
+			/>
+		);
+	}
+	if (help) return <HelpText lines={scopeHelpLines('perf capture keys', ['capture', 'global'], props.width)} height={props.height} />;
+	const progress = data.phase.kind === 'capturing' ? data.phase.progress : undefined;
+	const partial = data.phase.kind === 'partial' ? {seconds: data.phase.capture.durationMs / 1000, samples: data.phase.capture.samples} : undefined;
+	return (
+		<CaptureView
+			node={data.target.node}
+			pid={data.target.pid}
+			phase={capturePhaseOf(data)}
+			elapsedMs={progress?.elapsedMs ?? 0}
+			totalMs={data.seconds * 1000}
+			estimatedSamples={progress?.estimatedSamples}
+			foldedSamples={progress?.foldedSamples}
+			mainThreadOnly={data.mainThreadOnly}
+			frequency={data.frequency}
+			notes={data.notes}
+			partial={partial}
+			error={data.phase.kind === 'failed' ? data.phase.error : undefined}
+			fix={data.phase.kind === 'failed' ? data.phase.fix : undefined}
+			width={props.width}
+			height={props.height}
+			theme={props.theme}
+		/>
+	);
+}
+
+// ---------------------------------------------------------------------------------------------
+// heap
+
+export type HeapPanelProps = PanelProps & {
+	target: HeapTarget;
+	capturesRoot: string;
+	makeSession?: (target: HeapTarget) => HeapSession;
+};
+
+export function HeapPanel(props: HeapPanelProps) {
+	const {isRawModeSupported} = useStdin();
+	const [session] = useState(() => props.makeSession?.(props.target) ?? new HeapSession(props.target, {capturesRoot: props.capturesRoot}));
+	const [data, setData] = useState<HeapData>(session.data);
+	const [ui, setUiState] = useState<HeapUiState>(initialHeapUi);
+	const [help, setHelp] = useState(false);
+	const [explore, setExplore] = useState<{tree: FlameTree; basis: 'growth' | 'live'} | null>(null);
+	const refs = useRef({data, ui, help, explore: false});
+
+	useEffect(() => {
+		const off = session.subscribe(d => {
+			refs.current.data = d;
+			setData(d);
+		});
+		void session.start();
+		return () => {
+			off();
+			void session.dispose();
+		};
+	}, [session]);
+
+	const {width, height} = props;
+	const onKey = useCallback((input: string, key: InkKey) => {
+		const r = refs.current;
+		if (r.help) {
+			r.help = false;
+			setHelp(false);
+			return;
+		}
+		const result = reduceHeapKey(syncHeapUi(r.ui, r.data, width, height), keyName(input, key), input);
+		r.ui = result.state;
+		setUiState(result.state);
+		if (result.global === 'quit') return props.onQuit();
+		if (result.global === 'help') {
+			r.help = true;
+			setHelp(true);
+			return;
+		}
+		if (result.intent) void session.handle(result.intent);
+		if (result.exit) return props.onClose();
+		if (result.explore) {
+			const basis = sitesBasis(r.data, result.state);
+			const tree = basis === 'growth' ? r.data.growthTree : r.data.liveTree;
+			if (tree && tree.totalSamples > 0) {
+				r.explore = true;
+				setExplore({tree, basis});
+			}
+		}
+	}, [session, width, height, props.onQuit, props.onClose]);
+	useInput(onKey, {isActive: isRawModeSupported === true && explore === null});
+
+	if (explore) {
+		const t = data.target;
+		return (
+			<PanelFlame
+				tree={explore.tree}
+				header={{
+					title: `heap ${explore.basis === 'growth' ? 'growth since the base' : 'live'}`,
+					node: t.node,
+					pid: t.pid,
+					samples: explore.tree.totalSamples,
+					unit: 'bytes',
+					note: data.dump ? `dump ${data.dump.name}${data.base ? ` against ${data.base.name}` : ''}; Esc returns to the heap tables` : undefined,
+				}}
+				exportDir={data.captureDir}
+				exportTitle={`heap ${escapeText(t.node)}  pid ${t.pid}  ${explore.basis}`}
+				panel={props}
+				onLeave={() => {
+					refs.current.explore = false;
+					setExplore(null);
+				}}
+			/>
+		);
+	}
+	if (help) return <HelpText lines={scopeHelpLines('heap profile keys', ['heap', 'confirm', 'global'], width)} height={height} />;
+	return <HeapView data={data} state={syncHeapUi(ui, data, width, height)} width={width} height={height} theme={props.theme} />;
+}
+
+// ---------------------------------------------------------------------------------------------
+// a saved capture
+
+export type SavedCapture = SavedCaptureRef;
+
+/** A saved capture's profile: perf's folded stacks are period-weighted, shown as samples again. */
+export function loadSavedCapture(capture: SavedCapture): LoadedProfile {
+	const file = savedProfileFile(capture);
+	const text = readFileSync(file, 'utf8');
+	if (capture.kind === 'perf' && capture.samples !== undefined && capture.samples > 0) {
+		const parsed = parseFoldedLines(text);
+		const tree = buildTree(stacksInSamples(new Map(parsed.stacks), capture.samples));
+		return {tree, format: 'folded', unit: 'samples', samples: capture.samples, notes: []};
+	}
+	return loadProfileText(text, file);
+}
+
+/** The profile file of a saved capture: perf's folded stacks, a heap capture's collapsed stacks. */
+export function savedProfileFile(capture: Pick<SavedCapture, 'dir' | 'kind'>): string {
+	return join(capture.dir, capture.kind === 'perf' ? 'stacks.folded' : 'stacks.collapsed');
+}
+
+export function SavedCapturePanel(props: PanelProps & {capture: SavedCapture}) {
+	const {isRawModeSupported} = useStdin();
+	const [loaded] = useState(() => {
+		const file = savedProfileFile(props.capture);
+		try {
+			return {ok: true as const, profile: loadSavedCapture(props.capture)};
+		} catch (error) {
+			const code = (error as NodeJS.ErrnoException).code;
+			return {ok: false as const, error: code === 'ENOENT' ? `${file} is missing (the capture did not finish)` : (error as Error).message};
+		}
+	});
+	useInput(() => props.onClose(), {isActive: isRawModeSupported === true && !loaded.ok});
+	if (!loaded.ok) {
+		return <Text wrap="truncate">{`Cannot open the capture: ${escapeText(loaded.error)}\n\nAny key goes back.`}</Text>;
+	}
+	const c = props.capture;
+	const p = loaded.profile;
+	return (
+		<PanelFlame
+			tree={p.tree}
+			header={{
+				title: `${c.kind} (saved ${c.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')})`,
+				node: c.node,
+				pid: c.pid,
+				seconds: c.seconds,
+				samples: p.tree.totalSamples,
+				unit: p.unit,
+				note: p.notes[0] ?? `from ${savedProfileFile(c)}`,
+			}}
+			exportDir={c.dir}
+			exportTitle={`${c.kind} ${escapeText(c.node)}  pid ${c.pid}  saved ${c.startedAt}`}
+			panel={props}
+			onLeave={props.onClose}
+		/>
+	);
+}
+
+export type {HeapData};

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs';
 import {createHash} from 'node:crypto';
 import {chmod, copyFile, mkdir, readFile, rename, rm, stat} from 'node:fs/promises';
 import {homedir} from 'node:os';
@@ -11,8 +12,21 @@ import {describeFailure, run} from '../capture/runner.js';
  * written binary (build to a temporary name, then rename).
  */
 
-/** The package root: source/sim/build.ts and dist/sim/build.js both sit two levels below it. */
-export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The directory holding sim/: two levels above this module (dist/sim/build.js, source/sim/build.ts)
+ * or one above the one-file bundle (dist/zeektop.mjs in the npm package). The bundle copied alone
+ * finds none, and the demo says so.
+ */
+function findPackageRoot(): string {
+	const here = dirname(fileURLToPath(import.meta.url));
+	for (const up of [['..', '..'], ['..']]) {
+		const candidate = resolve(here, ...up);
+		if (existsSync(join(candidate, 'sim', 'zeek.cc'))) return candidate;
+	}
+	return resolve(here, '..', '..');
+}
+
+export const packageRoot = findPackageRoot();
 export const simSourcePath = join(packageRoot, 'sim', 'zeek.cc');
 export const runZeekSourcePath = join(packageRoot, 'sim', 'run-zeek');
 

@@ -57,6 +57,29 @@ function PanelFlame(props: {tree: FlameTree; header: FlameHeader; exportDir?: st
 	);
 }
 
+type Session<D> = {data: D; subscribe(listener: (data: D) => void): () => void; start(): Promise<void>; dispose(): Promise<void>};
+
+/**
+ * A panel's session: started when the panel opens, disposed when it closes; its data as state
+ * (drawing) and as a ref (key handlers, which may run before the next render).
+ */
+function useSessionData<D>(session: Session<D>): [D, {current: D}] {
+	const [data, setData] = useState<D>(session.data);
+	const ref = useRef(data);
+	useEffect(() => {
+		const off = session.subscribe(d => {
+			ref.current = d;
+			setData(d);
+		});
+		void session.start();
+		return () => {
+			off();
+			void session.dispose();
+		};
+	}, [session]);
+	return [data, ref];
+}
+
 function HelpText(props: {lines: string[]; height: number}) {
 	return <Text wrap="truncate">{props.lines.slice(0, props.height).join('\n')}</Text>;
 }
@@ -87,23 +110,9 @@ export function PerfPanel(props: PerfPanelProps) {
 	const {isRawModeSupported} = useStdin();
 	const [session] = useState(() => props.makeSession?.(props.target)
 		?? new PerfSession(props.target, {capturesRoot: props.capturesRoot, seconds: props.seconds, frequency: props.frequency}));
-	const [data, setData] = useState<PerfSessionData>(session.data);
+	const [data, dataRef] = useSessionData<PerfSessionData>(session);
 	const [help, setHelp] = useState(false);
 	const helpRef = useRef(false);
-	const dataRef = useRef(data);
-	dataRef.current = data;
-
-	useEffect(() => {
-		const off = session.subscribe(d => {
-			dataRef.current = d;
-			setData(d);
-		});
-		void session.start();
-		return () => {
-			off();
-			void session.dispose();
-		};
-	}, [session]);
 	useEffect(() => {
 		if (data.phase.kind === 'closed') props.onClose();
 	}, [data.phase.kind]);
@@ -191,23 +200,11 @@ export type HeapPanelProps = PanelProps & {
 export function HeapPanel(props: HeapPanelProps) {
 	const {isRawModeSupported} = useStdin();
 	const [session] = useState(() => props.makeSession?.(props.target) ?? new HeapSession(props.target, {capturesRoot: props.capturesRoot}));
-	const [data, setData] = useState<HeapData>(session.data);
+	const [data, dataRef] = useSessionData<HeapData>(session);
 	const [ui, setUiState] = useState<HeapUiState>(initialHeapUi);
 	const [help, setHelp] = useState(false);
 	const [explore, setExplore] = useState<{tree: FlameTree; basis: 'growth' | 'live'} | null>(null);
-	const refs = useRef({data, ui, help, explore: false});
-
-	useEffect(() => {
-		const off = session.subscribe(d => {
-			refs.current.data = d;
-			setData(d);
-		});
-		void session.start();
-		return () => {
-			off();
-			void session.dispose();
-		};
-	}, [session]);
+	const refs = useRef({ui, help, explore: false});
 
 	const {width, height} = props;
 	const onKey = useCallback((input: string, key: InkKey) => {
@@ -217,7 +214,7 @@ export function HeapPanel(props: HeapPanelProps) {
 			setHelp(false);
 			return;
 		}
-		const result = reduceHeapKey(syncHeapUi(r.ui, r.data, width, height), keyName(input, key), input);
+		const result = reduceHeapKey(syncHeapUi(r.ui, dataRef.current, width, height), keyName(input, key), input);
 		r.ui = result.state;
 		setUiState(result.state);
 		if (result.global === 'quit') return props.onQuit();
@@ -229,8 +226,9 @@ export function HeapPanel(props: HeapPanelProps) {
 		if (result.intent) void session.handle(result.intent);
 		if (result.exit) return props.onClose();
 		if (result.explore) {
-			const basis = sitesBasis(r.data, result.state);
-			const tree = basis === 'growth' ? r.data.growthTree : r.data.liveTree;
+			const d = dataRef.current;
+			const basis = sitesBasis(d, result.state);
+			const tree = basis === 'growth' ? d.growthTree : d.liveTree;
 			if (tree && tree.totalSamples > 0) {
 				r.explore = true;
 				setExplore({tree, basis});

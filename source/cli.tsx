@@ -32,6 +32,8 @@ const cli = meow(
     --perf-seconds N    length of a perf capture from the table (default 10)
     --perf-frequency HZ perf sampling frequency (default 99)
     --captures DIR      where captures are kept (default $XDG_STATE_HOME/zeektop/captures)
+    --alloc-skip REGEX  heap: also skip frames matching REGEX to find allocation sites
+                        (repeatable; a custom pool allocator, say)
     --proc-root DIR     read another /proc tree (fixtures)
     --version, --help
 
@@ -68,6 +70,7 @@ const cli = meow(
 			addrs: {type: 'boolean', default: false},
 			dump: {type: 'boolean', default: false},
 			base: {type: 'string'},
+			allocSkip: {type: 'string', isMultiple: true},
 			workers: {type: 'number', default: 4},
 			layout: {type: 'string', default: 'zeek8'},
 		},
@@ -77,7 +80,7 @@ const cli = meow(
 const known = new Set([
 	'interval', 'once', 'json', 'metrics', 'metricsInterval', 'metricsTimeout', 'procRoot', 'spool', 'workers', 'layout', 'help', 'version', 'seconds', 'frequency',
 	'perfSeconds', 'perfFrequency', 'mainThread', 'captures', 'print', 'width', 'height', 'pid', 'tid', 'kernel', 'jit', 'all',
-	'addrs', 'dump', 'base',
+	'addrs', 'dump', 'base', 'allocSkip',
 ]);
 const unknown = Object.keys(cli.flags).filter(k => !known.has(k));
 if (unknown.length > 0) {

@@ -38,6 +38,8 @@ export type Flags = {
 	addrs: boolean;
 	dump: boolean;
 	base?: string;
+	/** --alloc-skip REGEX (repeatable). */
+	allocSkip?: string[];
 };
 
 /** A user-facing failure: one line, no stack trace. */
@@ -166,12 +168,14 @@ async function runTop(flags: Flags, scope: Scope): Promise<number> {
 	const monitor = makeMonitor(flags, scope, () => (detailPid.current === null ? [] : [detailPid.current]));
 	const {capturesPath} = await import('./capture/perf.js');
 	const {captureSeconds, captureFrequency} = await import('./headless/perf.js');
+	const {allocatorPatternsFromFlags} = await import('./headless/heap.js');
 	return runInteractive({
 		monitor,
 		intervalMs: flags.interval,
 		capturesRoot: capturesPath({override: flags.captures, env: process.env}),
 		perfSeconds: captureSeconds(flags),
 		perfFrequency: captureFrequency(flags),
+		allocatorPatterns: allocatorPatternsFromFlags(flags),
 		theme: {color: colorEnabled(process.env, true), unicode: unicodeOk()},
 		detailPid,
 	});

@@ -13,7 +13,7 @@ import {capturesDir} from '../capture/perf.js';
 import {escapeText} from '../lib/escape.js';
 import {formatBytes, padEnd, padStart, truncate} from '../lib/format.js';
 import {UsageError, type Flags} from '../main.js';
-import type {AllocationSite} from '../profile/alloc-sites.js';
+import {DEFAULT_ALLOCATOR_PATTERNS, type AllocationSite, type AllocatorPattern} from '../profile/alloc-sites.js';
 import type {JeprofTextReport} from '../profile/jeprof.js';
 import {analyseHeap, type HeapData, type HeapTarget} from '../state/heap-session.js';
 
@@ -47,6 +47,19 @@ export function resolveHeapTarget(arg: string, processes: ZeekProcess[]): HeapTa
 	const p = match[0]!;
 	if (p.launch === 'remote') throw new UsageError(`${describeNode(p)} runs on another host: run zeektop heap there`);
 	return {pid: p.pid, node: p.node ?? `pid ${p.pid}`, launch: p.launch};
+}
+
+/** --alloc-skip REGEX (repeatable): frames also skipped to find allocation sites, after the defaults. */
+export function allocatorPatternsFromFlags(flags: Pick<Flags, 'allocSkip'>): AllocatorPattern[] {
+	const extra = (flags.allocSkip ?? []).map(pattern => {
+		try {
+			new RegExp(pattern);
+		} catch (error) {
+			throw new UsageError(`--alloc-skip '${escapeText(pattern)}' is not a regular expression (${escapeText((error as Error).message)}); it matches a frame's short name, e.g. '^MyPool::Alloc$'`);
+		}
+		return {pattern, note: 'added with --alloc-skip'};
+	});
+	return [...DEFAULT_ALLOCATOR_PATTERNS, ...extra];
 }
 
 /** --base FILE must be a readable regular heap profile: checked before anything runs. */
@@ -167,6 +180,7 @@ function guidanceText(headline: string, g: Guidance | undefined): string {
 export async function runHeapCommand(args: string[], flags: Flags): Promise<number> {
 	if (args.length === 0) throw new UsageError('heap needs a node name or pid: zeektop heap <node|pid> [--dump] [--base FILE] [--json]');
 	if (args.length > 1) throw new UsageError(`heap takes one node or pid (got ${args.map(a => `'${escapeText(a)}'`).join(', ')})`);
+	const allocatorPatterns = allocatorPatternsFromFlags(flags);
 	const baseFile = flags.base === undefined ? undefined : checkBaseFile(flags.base);
 	if (flags.seconds !== undefined && (!Number.isFinite(flags.seconds) || flags.seconds < 1 || flags.seconds > 3600)) {
 		throw new UsageError(`--seconds must be from 1 to 3600 (got ${flags.seconds})`);
@@ -185,7 +199,7 @@ export async function runHeapCommand(args: string[], flags: Flags): Promise<numb
 	const reported = new Set<string>();
 	const data = await analyseHeap(
 		target,
-		{procfs, capturesRoot: root, captureSeconds: flags.seconds, concurrency: 2},
+		{procfs, capturesRoot: root, captureSeconds: flags.seconds, concurrency: 2, allocatorPatterns},
 		{
 			baseFile,
 			dumpFirst: flags.dump,

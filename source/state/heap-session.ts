@@ -33,7 +33,7 @@ import {
 	type LaunchMode,
 } from '../capture/jemalloc.js';
 import {newCaptureDir} from '../capture/perf.js';
-import {allocationSites, type AllocationSite} from '../profile/alloc-sites.js';
+import {DEFAULT_ALLOCATOR_PATTERNS, allocationSites, type AllocationSite, type AllocatorPattern} from '../profile/alloc-sites.js';
 import {shortFunctionName, type HeapDumpKind, type JeprofTextReport} from '../profile/jeprof.js';
 import {buildTree, type FlameTree} from '../profile/tree.js';
 
@@ -101,6 +101,8 @@ export type HeapData = {
 	lastDump?: {pauseMs: number; observedStopMs: number; stateAfter: string | undefined; resumed: boolean};
 	/** Length of a timed capture (c), in seconds. */
 	captureSeconds: number;
+	/** The frames skipped to find allocation sites (shown with `a`). */
+	allocatorPatterns: readonly AllocatorPattern[];
 	/** Timed capture window (prof_active:false nodes): the dump holds only what was sampled then. */
 	windowSeconds?: number;
 	captureDir?: string;
@@ -125,6 +127,8 @@ export type HeapDeps = {
 	env?: NodeJS.ProcessEnv;
 	/** jeprof runs at once. Default 1: the first table arrives soonest, the sensor keeps its cores. */
 	concurrency?: number;
+	/** Frames skipped to find allocation sites (default DEFAULT_ALLOCATOR_PATTERNS; --alloc-skip adds). */
+	allocatorPatterns?: readonly AllocatorPattern[];
 	/** Length of a timed capture (prof_active:false). Default 30 s. */
 	captureSeconds?: number;
 	/** Refresh of elapsed times and countdowns. Default 250 ms. */
@@ -398,7 +402,11 @@ export class HeapSession {
 		this.procfs = deps.procfs ?? new ProcFs();
 		this.clock = deps.clock ?? systemClock;
 		this.env = deps.env ?? process.env;
-		this.d = {target, phase: {kind: 'detecting'}, actions: [], steps: [], notes: [], captureSeconds: deps.captureSeconds ?? 30, nowMs: this.clock.monotonic(), wallNowMs: this.clock.now()};
+		this.d = {target, phase: {kind: 'detecting'}, actions: [], steps: [], notes: [], captureSeconds: deps.captureSeconds ?? 30, allocatorPatterns: deps.allocatorPatterns ?? DEFAULT_ALLOCATOR_PATTERNS, nowMs: this.clock.monotonic(), wallNowMs: this.clock.now()};
+	}
+
+	private get allocatorPatterns(): readonly AllocatorPattern[] {
+		return this.d.allocatorPatterns;
 	}
 
 	get data(): HeapData {
@@ -806,12 +814,12 @@ export class HeapSession {
 	private deriveStacks(stacks: Partial<Record<'stacks' | 'baseStacks', Map<string, number>>>, based: boolean): void {
 		const live = stacks.stacks;
 		if (live && !this.d.liveSites) {
-			this.d.liveSites = allocationSites(live);
+			this.d.liveSites = allocationSites(live, this.allocatorPatterns);
 			this.d.liveTree = heapFlameTree(live);
 		}
 		if (based && live && stacks.baseStacks && !this.d.growthSites) {
 			const growth = subtractStacks(live, stacks.baseStacks);
-			this.d.growthSites = allocationSites(growth);
+			this.d.growthSites = allocationSites(growth, this.allocatorPatterns);
 			this.d.growthTree = heapFlameTree(growth);
 		}
 	}

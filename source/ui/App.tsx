@@ -4,7 +4,9 @@ import {useTerminalSize} from './hooks/use-terminal-size.js';
 import type {Monitor, Snapshot} from '../state/monitor.js';
 import {closePanel, initialUi, reduceUi, typeInFilter, visibleRows, withScroll, type SavedCaptureRef, type UiState} from '../state/ui.js';
 import {listCaptures} from '../capture/perf.js';
+import type {AllocatorPattern} from '../profile/alloc-sites.js';
 import {HeapPanel, PerfPanel, SavedCapturePanel} from './views/Panels.js';
+import type {KeyHandler} from './run-flame.js';
 import type {Command} from './keymap.js';
 import {SCOPES_BY_VIEW, commandFor, footerItems, keyName} from './keymap.js';
 import {fitColumns, nodeNameWidth} from './columns.js';
@@ -34,6 +36,8 @@ export type AppProps = {
 	/** perf capture length and frequency (--perf-seconds, --perf-frequency). */
 	perfSeconds: number;
 	perfFrequency: number;
+	/** Frames skipped to find allocation sites (defaults plus --alloc-skip). */
+	allocatorPatterns?: readonly AllocatorPattern[];
 	/** Test seams for the panels' sessions. */
 	makePerfSession?: React.ComponentProps<typeof PerfPanel>['makeSession'];
 	makeHeapSession?: React.ComponentProps<typeof HeapPanel>['makeSession'];
@@ -151,11 +155,21 @@ export function App(props: AppProps) {
 	// the handler (its useInput attaches in a passive effect).
 	const capturesRef = useRef(captures);
 	capturesRef.current = captures;
+	// One reader of the keyboard: the table's reducer, or the open panel's handler (which the
+	// panel sets while rendering, so no key is lost between its first frame and its effects).
+	const panelKeys = useRef<KeyHandler | null>(null);
+	const panelOpen = useRef(false);
+	panelOpen.current = ui.panel !== null;
+	if (!panelOpen.current) panelKeys.current = null;
 	const onKey = useCallback((input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
+		if (panelOpen.current) {
+			panelKeys.current?.(input, key);
+			return;
+		}
 		dispatch({type: 'key', name: keyName(input, key), input, plain: !key.ctrl && !key.meta, pageSize, rows, captures: capturesRef.current});
 	}, [pageSize, rows]);
 	// useInput crashes when stdin is not a TTY: only subscribe when raw mode works.
-	useInput(onKey, {isActive: isRawModeSupported === true && ui.panel === null});
+	useInput(onKey, {isActive: isRawModeSupported === true});
 	const closeThePanel = useCallback(() => dispatch({type: 'closePanel'}), []);
 	const quit = useCallback(() => dispatch({type: 'quit'}), []);
 
@@ -164,7 +178,7 @@ export function App(props: AppProps) {
 	}
 	if (ui.panel) {
 		const panel = ui.panel;
-		const common = {width, height: frameRows, theme: props.theme, onClose: closeThePanel, onQuit: quit};
+		const common = {width, height: frameRows, theme: props.theme, onClose: closeThePanel, onQuit: quit, keys: panelKeys};
 		if (panel.kind === 'perf') {
 			return <PerfPanel key={`perf:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node}} capturesRoot={props.capturesRoot}
 				seconds={props.perfSeconds} frequency={props.perfFrequency} makeSession={props.makePerfSession} />;
@@ -173,7 +187,7 @@ export function App(props: AppProps) {
 			// Remote rows never open a panel (whyNotProfile).
 			const launch = panel.launch === 'remote' ? 'standalone' : panel.launch;
 			return <HeapPanel key={`heap:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node, launch}}
-				capturesRoot={props.capturesRoot} makeSession={props.makeHeapSession} />;
+				capturesRoot={props.capturesRoot} allocatorPatterns={props.allocatorPatterns} makeSession={props.makeHeapSession} />;
 		}
 		if (panel.kind !== 'saved') return null;
 		return <SavedCapturePanel key={panel.capture.dir} {...common} capture={panel.capture} />;

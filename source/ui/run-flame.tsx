@@ -3,7 +3,7 @@
  * with the terminal restored on every exit path (like run.tsx).
  */
 import {useTerminalSize} from './hooks/use-terminal-size.js';
-import {mountFullScreen} from './run.js';
+import {mountFullScreen} from './mount.js';
 import React, {useCallback, useEffect, useReducer, useState} from 'react';
 import {Text, useApp, useInput, useStdin} from 'ink';
 import type {FlameTree} from '../profile/tree.js';
@@ -11,6 +11,10 @@ import {initialFlameUiState, reduceFlameKey, type FlameKeyEffect, type FlameUiSt
 import {keyName} from './keymap.js';
 import {FlameView, flameHelpLines, type FlameHeader} from './views/FlameView.js';
 import type {Theme} from './theme.js';
+
+export type KeyHandler = (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => void;
+/** Where a panel puts its key handler for the App to call. */
+export type KeySink = {current: KeyHandler | null};
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -30,6 +34,12 @@ export type FlameAppProps = {
 	onQuit?: () => void;
 	/** Whether keys are read (false while something else has the keyboard). Default true. */
 	active?: boolean;
+	/**
+	 * Inside the table's panels: the App reads the keyboard and hands keys to whatever handler is
+	 * in here. Set while rendering, so a key typed right after the frame appears is not lost
+	 * (useInput would attach only in a later effect).
+	 */
+	keySink?: KeySink;
 };
 
 type Model = {flame: FlameUiState; help: boolean; quit: boolean; leave: boolean; effect?: FlameKeyEffect; effectSeq: number};
@@ -81,8 +91,9 @@ export function FlameApp(props: FlameAppProps) {
 	const onKey = useCallback((input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
 		dispatch({name: keyName(input, key), input, tree: props.tree, width, pageSize: Math.max(1, height - 6)});
 	}, [props.tree, width, height]);
+	if (props.keySink && props.active !== false) props.keySink.current = onKey;
 	// useInput crashes when stdin is not a TTY: only subscribe when raw mode works.
-	useInput(onKey, {isActive: isRawModeSupported === true && props.active !== false});
+	useInput(onKey, {isActive: isRawModeSupported === true && props.active !== false && !props.keySink});
 
 	if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) {
 		return <Text>{`zeektop needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${size.columns}x${size.rows}. Enlarge it or use --print.`}</Text>;

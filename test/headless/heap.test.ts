@@ -131,6 +131,17 @@ describe('zeektop heap on a simulated cluster', {concurrency: false}, () => {
 		t.diagnostic(`heap (text), cached unless a new dump arrived: ${Math.round(againMs)} ms`);
 	});
 
+	test('--alloc-skip: a frame skipped on request moves the site to its caller', async t => {
+		if (!ready(t)) return;
+		const w2 = node('worker-2');
+		const r = await heap(String(w2.pid), '--json', '--alloc-skip', `^${SIM_LEAK_FUNCTION}$`);
+		assert.equal(r.code, 0, r.stderr);
+		const doc = JSON.parse(r.stdout);
+		assert.ok(doc.sites.length > 0);
+		assert.ok(doc.sites.every((s: {function: string}) => s.function !== SIM_LEAK_FUNCTION), JSON.stringify(doc.sites.slice(0, 3)));
+		assert.ok(doc.sites[0].percent > 50, 'the leak is now blamed on its caller');
+	});
+
 	test('--dump on the worker with profiling but no interval dumps: a dump, the pause, the worker keeps running', async t => {
 		if (!ready(t)) return;
 		const w3 = node('worker-3');
@@ -184,6 +195,7 @@ describe('zeektop heap on a simulated cluster', {concurrency: false}, () => {
 			[[w2, '--base', join(work, 'missing.heap')], /^zeektop: --base \S+missing\.heap: no such file$/],
 			[[w2, '--base', work], /^zeektop: --base \S+ is not a regular file$/],
 			[[w2, '--base', join(repoRoot, 'package.json')], /^zeektop: --base \S+package\.json: package\.json is not a heap profile$/],
+			[[w2, '--alloc-skip', '(unclosed'], /^zeektop: --alloc-skip '\(unclosed' is not a regular expression \(.*\); it matches a frame's short name/],
 		];
 		for (const [args, pattern] of cases) {
 			const r = await heap(...args);

@@ -23,7 +23,7 @@ after(() => rmSync(work, {recursive: true, force: true}));
 
 const rows = (): NodeRow[] => defaultScene().at(-1)!.rows;
 
-async function until(get: () => string, pattern: RegExp, timeoutMs = 5000): Promise<string> {
+async function until(get: () => string, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
 	const deadline = Date.now() + timeoutMs;
 	let last = '';
 	while (Date.now() < deadline) {

@@ -212,17 +212,17 @@ export function sitesBasis(data: HeapData, state: Pick<HeapUiState, 'basis'>): '
 }
 
 /** The allocator patterns as shown: what each is for, then the expression. */
-function patternLines(): string[] {
-	return DEFAULT_ALLOCATOR_PATTERNS.flatMap(p => [`  ${p.note}`, `      ${p.pattern}`]);
+function patternLines(data: Pick<HeapData, 'allocatorPatterns'>): string[] {
+	return (data.allocatorPatterns ?? DEFAULT_ALLOCATOR_PATTERNS).flatMap(p => [`  ${escapeText(p.note)}`, `      ${escapeText(p.pattern)}`]);
 }
 
 function sitesBody(data: HeapData, state: HeapUiState, width: number, rows: number, color: boolean): Body {
 	if (state.showPatterns) {
-		const all = patternLines();
+		const all = patternLines(data);
 		const top = Math.max(0, Math.min(state.scroll, all.length - (rows - 1)));
 		return {
 			lines: [headerRow(' frames skipped (leaf upwards) to find the allocation site; a hides', width, color), ...all.slice(top, top + rows - 1).map(l => truncate(l, width))],
-			status: `${DEFAULT_ALLOCATOR_PATTERNS.length} patterns, matched against jeprof's short names (profile/alloc-sites.ts)`,
+			status: `${all.length / 2} patterns, matched against jeprof's short names; --alloc-skip REGEX adds one`,
 		};
 	}
 	const basis = sitesBasis(data, state);
@@ -390,7 +390,7 @@ export function syncHeapUi(state: HeapUiState, data: HeapData, width: number, he
 	const sites = (basis === 'growth' ? data.growthSites : data.liveSites)?.length ?? 0;
 	const counts = {growth: data.growth?.rows.length ?? 0, live: data.live?.rows.length ?? 0, sites, flame: 0};
 	const bodyRows = heapBodyRows(height);
-	const textLines = screen === 'report' ? (state.showPatterns ? patternLines().length : 0) : heapTextLines(data, width).length;
+	const textLines = screen === 'report' ? (state.showPatterns ? patternLines(data).length : 0) : heapTextLines(data, width).length;
 	return {
 		...state,
 		screen,

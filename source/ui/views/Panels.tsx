@@ -8,14 +8,15 @@
 import React, {useCallback, useEffect, useRef, useState} from 'react';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {Text, useInput, useStdin} from 'ink';
+import {Text, type useInput} from 'ink';
 import {PerfSession, type PerfSessionData, type PerfTarget} from '../../state/perf-session.js';
 import {HeapSession, type HeapData, type HeapTarget} from '../../state/heap-session.js';
 import {loadProfileText, writeFlameExport, type LoadedProfile} from '../../headless/flame.js';
 import {buildTree, parseFoldedLines, stacksInSamples, type FlameTree} from '../../profile/tree.js';
 import type {SavedCaptureRef} from '../../state/ui.js';
+import type {AllocatorPattern} from '../../profile/alloc-sites.js';
 import {escapeText} from '../../lib/escape.js';
-import {FlameApp} from '../run-flame.js';
+import {FlameApp, type KeySink} from '../run-flame.js';
 import {reduceCaptureKey, type CapturePhase} from '../flame-keys.js';
 import {reduceHeapKey, initialHeapUi, type HeapUiState} from '../heap-keys.js';
 import {keyName} from '../keymap.js';
@@ -34,6 +35,8 @@ export type PanelProps = {
 	onClose: () => void;
 	/** Leave zeektop. */
 	onQuit: () => void;
+	/** The App reads the keyboard and calls the handler the panel puts here while rendering. */
+	keys: KeySink;
 };
 
 type InkKey = Parameters<Parameters<typeof useInput>[0]>[1];
@@ -49,6 +52,7 @@ function PanelFlame(props: {tree: FlameTree; header: FlameHeader; exportDir?: st
 			size={{columns: props.panel.width + 1, rows: props.panel.height + 1}}
 			onLeave={props.onLeave}
 			onQuit={props.panel.onQuit}
+			keySink={props.panel.keys}
 			exportView={exportDir === undefined ? undefined : (state, width) => {
 				const file = writeFlameExport(props.tree, state, width, exportDir, exportTitle);
 				return `wrote ${file}`;
@@ -107,7 +111,6 @@ export type PerfPanelProps = PanelProps & {
 };
 
 export function PerfPanel(props: PerfPanelProps) {
-	const {isRawModeSupported} = useStdin();
 	const [session] = useState(() => props.makeSession?.(props.target)
 		?? new PerfSession(props.target, {capturesRoot: props.capturesRoot, seconds: props.seconds, frequency: props.frequency}));
 	const [data, dataRef] = useSessionData<PerfSessionData>(session);
@@ -139,7 +142,7 @@ export function PerfPanel(props: PerfPanelProps) {
 		}
 	}, [session, props.onQuit, props.onClose]);
 	const done = data.phase.kind === 'done';
-	useInput(onKey, {isActive: isRawModeSupported === true && !done});
+	if (!done) props.keys.current = onKey;
 
 	if (data.phase.kind === 'done') {
 		const c = data.phase.capture;
@@ -194,12 +197,12 @@ export function PerfPanel(props: PerfPanelProps) {
 export type HeapPanelProps = PanelProps & {
 	target: HeapTarget;
 	capturesRoot: string;
+	allocatorPatterns?: readonly AllocatorPattern[];
 	makeSession?: (target: HeapTarget) => HeapSession;
 };
 
 export function HeapPanel(props: HeapPanelProps) {
-	const {isRawModeSupported} = useStdin();
-	const [session] = useState(() => props.makeSession?.(props.target) ?? new HeapSession(props.target, {capturesRoot: props.capturesRoot}));
+	const [session] = useState(() => props.makeSession?.(props.target) ?? new HeapSession(props.target, {capturesRoot: props.capturesRoot, allocatorPatterns: props.allocatorPatterns}));
 	const [data, dataRef] = useSessionData<HeapData>(session);
 	const [ui, setUiState] = useState<HeapUiState>(initialHeapUi);
 	const [help, setHelp] = useState(false);
@@ -235,7 +238,7 @@ export function HeapPanel(props: HeapPanelProps) {
 			}
 		}
 	}, [session, width, height, props.onQuit, props.onClose]);
-	useInput(onKey, {isActive: isRawModeSupported === true && explore === null});
+	if (explore === null) props.keys.current = onKey;
 
 	if (explore) {
 		const t = data.target;
@@ -287,7 +290,6 @@ export function savedProfileFile(capture: Pick<SavedCapture, 'dir' | 'kind'>): s
 }
 
 export function SavedCapturePanel(props: PanelProps & {capture: SavedCapture}) {
-	const {isRawModeSupported} = useStdin();
 	const [loaded] = useState(() => {
 		const file = savedProfileFile(props.capture);
 		try {
@@ -297,7 +299,7 @@ export function SavedCapturePanel(props: PanelProps & {capture: SavedCapture}) {
 			return {ok: false as const, error: code === 'ENOENT' ? `${file} is missing (the capture did not finish)` : (error as Error).message};
 		}
 	});
-	useInput(() => props.onClose(), {isActive: isRawModeSupported === true && !loaded.ok});
+	if (!loaded.ok) props.keys.current = () => props.onClose();
 	if (!loaded.ok) {
 		return <Text wrap="truncate">{`Cannot open the capture: ${escapeText(loaded.error)}\n\nAny key goes back.`}</Text>;
 	}

@@ -2,7 +2,8 @@
 // One-file build: dist/zeektop.mjs runs with no node_modules (copy it onto a sensor and run
 // `node zeektop.mjs`). NODE_ENV=production is baked in (React's development build grows without
 // bound), and Ink's two unbounded text caches are swapped for the bounded copies in
-// source/ink-patch, as the resolve hook does for the unbundled build.
+// source/ink-patch and its Output for the one with a fast path (source/ink-patch/output.ts), as
+// the resolve hook does for the unbundled build.
 import {build} from 'esbuild';
 import {fileURLToPath} from 'node:url';
 import {dirname, join} from 'node:path';
@@ -12,6 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const patches = {
 	'measure-text.js': join(root, 'dist', 'ink-patch', 'measure-text.js'),
 	'wrap-text.js': join(root, 'dist', 'ink-patch', 'wrap-text.js'),
+	'output.js': join(root, 'dist', 'ink-patch', 'output.js'),
 };
 
 // react-devtools-core is an optional Ink dependency, loaded only with DEV=true: not shipped.
@@ -29,8 +31,10 @@ const noDevtools = {
 const boundInkCaches = {
 	name: 'bound-ink-caches',
 	setup(b) {
-		b.onResolve({filter: /^\.\/(measure-text|wrap-text)\.js$/}, args => {
-			if (!/[\\/]ink[\\/]build[\\/]/.test(args.importer)) return undefined;
+		// Only Ink's own imports (ink/build/*.js, not ink/build/experimental): the patched output.js
+		// imports Ink's original by a path of its own, which is left alone.
+		b.onResolve({filter: /^\.\/(measure-text|wrap-text|output)\.js$/}, args => {
+			if (!/[\\/]ink[\\/]build[\\/][^\\/]+$/.test(args.importer)) return undefined;
 			return {path: patches[args.path.slice(2)]};
 		});
 	},

@@ -103,6 +103,31 @@ function footerText(view: UiState['view'], width: number): string {
 	return truncate(items.map(i => `${i.keys} ${i.label}`).join('  '), width);
 }
 
+type PanelHostProps = Omit<React.ComponentProps<typeof SavedCapturePanel>, 'capture'>
+	& Pick<AppProps, 'capturesRoot' | 'perfSeconds' | 'perfFrequency' | 'allocatorPatterns' | 'makePerfSession' | 'makeHeapSession'>
+	& {panel: NonNullable<UiState['panel']>};
+
+/**
+ * The open panel. Memoised on stable props: the table keeps ticking underneath (its histories go
+ * on), and a tick must not redraw a flame graph that did not change.
+ */
+const PanelHost = React.memo(function PanelHost(props: PanelHostProps) {
+	const {panel, capturesRoot} = props;
+	const common = {width: props.width, height: props.height, theme: props.theme, onClose: props.onClose, onQuit: props.onQuit, keys: props.keys};
+	if (panel.kind === 'perf') {
+		return <PerfPanel key={`perf:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node}} capturesRoot={capturesRoot}
+			seconds={props.perfSeconds} frequency={props.perfFrequency} makeSession={props.makePerfSession} />;
+	}
+	if (panel.kind === 'heap') {
+		// Remote rows never open a panel (whyNotProfile).
+		const launch = panel.launch === 'remote' ? 'standalone' : panel.launch;
+		return <HeapPanel key={`heap:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node, launch}}
+			capturesRoot={capturesRoot} allocatorPatterns={props.allocatorPatterns} makeSession={props.makeHeapSession} />;
+	}
+	if (panel.kind !== 'saved') return null;
+	return <SavedCapturePanel key={panel.capture.dir} {...common} capture={panel.capture} />;
+});
+
 export function App(props: AppProps) {
 	const {exit} = useApp();
 	const {isRawModeSupported} = useStdin();
@@ -177,20 +202,9 @@ export function App(props: AppProps) {
 		return <Text>{`zeektop needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${size.columns}x${size.rows}. Enlarge it or use zeektop --once.`}</Text>;
 	}
 	if (ui.panel) {
-		const panel = ui.panel;
-		const common = {width, height: frameRows, theme: props.theme, onClose: closeThePanel, onQuit: quit, keys: panelKeys};
-		if (panel.kind === 'perf') {
-			return <PerfPanel key={`perf:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node}} capturesRoot={props.capturesRoot}
-				seconds={props.perfSeconds} frequency={props.perfFrequency} makeSession={props.makePerfSession} />;
-		}
-		if (panel.kind === 'heap') {
-			// Remote rows never open a panel (whyNotProfile).
-			const launch = panel.launch === 'remote' ? 'standalone' : panel.launch;
-			return <HeapPanel key={`heap:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node, launch}}
-				capturesRoot={props.capturesRoot} allocatorPatterns={props.allocatorPatterns} makeSession={props.makeHeapSession} />;
-		}
-		if (panel.kind !== 'saved') return null;
-		return <SavedCapturePanel key={panel.capture.dir} {...common} capture={panel.capture} />;
+		return <PanelHost panel={ui.panel} width={width} height={frameRows} theme={props.theme} onClose={closeThePanel} onQuit={quit} keys={panelKeys}
+			capturesRoot={props.capturesRoot} perfSeconds={props.perfSeconds} perfFrequency={props.perfFrequency}
+			allocatorPatterns={props.allocatorPatterns} makePerfSession={props.makePerfSession} makeHeapSession={props.makeHeapSession} />;
 	}
 	const ctx = {nowMs: snapshot?.wallMs ?? Date.now(), unicode: props.theme.unicode};
 	const columns = fitColumns(width, rows.some(r => r.metrics !== null), undefined, nodeNameWidth(rows));

@@ -17,7 +17,9 @@ const rows = 38;
 // line height keeps stacked background colours (flame graph rows) free of hairline seams.
 const fontPx = 14;
 const cellW = fontPx * 0.602;
-const lineH = 16;
+// 18 px lines, and coloured spans padded to fill them: a span's background covers only the font's
+// content area, and DejaVu's underscore sits below it (invisible on the flame graph's blocks).
+const lineH = 18;
 const margin = 8;
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
@@ -46,7 +48,7 @@ function shoot(name: string, work: string): void {
 	// flattenSgr: aha draws reverse video (the selection) and dim wrongly; see sgr-flatten.ts.
 	const ansi = flattenSgr(tmux('capture-pane', '-p', '-e', '-N', '-t', 'z'));
 	const html = execFileSync('aha', ['--black', '--title', `zeektop: ${name}`], {input: ansi, encoding: 'utf8'})
-		.replace('<head>', `<head><style>body{margin:${margin}px;font:${fontPx}px/${lineH}px "DejaVu Sans Mono",monospace;}pre{margin:0}</style>`);
+		.replace('<head>', `<head><style>body{margin:${margin}px;font:${fontPx}px/${lineH}px "DejaVu Sans Mono",monospace;}pre{margin:0}pre span{padding:0.9px 0 1px}</style>`);
 	const file = join(work, `${name}.html`);
 	writeFileSync(file, html);
 	execFileSync('chromium', [
@@ -62,7 +64,7 @@ const work = mkdtempSync(join(tmpdir(), 'zeektop-shots-'));
 const cluster = await startCluster(defaultScenario(), {basePort: 0, lgProfInterval: DEMO_LG_PROF_INTERVAL});
 try {
 	tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'z', '-x', String(cols), '-y', String(rows),
-		`env NODE_ENV=production TERM=xterm-256color LANG=C.UTF-8 node ${join(root, 'dist', 'cli.js')} --spool ${cluster.spoolDir} --metrics-interval 2`);
+		`env NODE_ENV=production TERM=xterm-256color LANG=C.UTF-8 node ${join(root, 'dist', 'cli.js')} --spool ${cluster.spoolDir} --captures ${join(work, 'captures')} --metrics-interval 2`);
 	await waitFor(/worker-4/);
 	await sleep(14_000); // sparklines, RSS slope and two metric scrapes
 	tmux('send-keys', '-t', 'z', 'P');
@@ -88,7 +90,7 @@ try {
 	// The detail pane of the hot worker lists the capture just made.
 	tmux('send-keys', '-t', 'z', 'Enter');
 	await waitFor(/captures \(1 opens it\)/);
-	await sleep(800);
+	await sleep(2500); // per-thread CPU needs two samples
 	shoot('detail', work);
 	tmux('send-keys', '-t', 'z', 'Escape');
 	await waitFor(/NODE.*CPU%/);

@@ -37,6 +37,11 @@ const boundInkCaches = {
 			if (!/[\\/]ink[\\/]build[\\/][^\\/]+$/.test(args.importer)) return undefined;
 			return {path: patches[args.path.slice(2)]};
 		});
+		// Ink measures every text node of every frame with widest-line: the counting fast path.
+		b.onResolve({filter: /^widest-line$/}, args => {
+			if (!/[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/.test(args.importer)) return undefined;
+			return {path: join(root, 'dist', 'ink-patch', 'widest-line.js')};
+		});
 	},
 };
 

@@ -15,6 +15,10 @@ export async function resolve(specifier: string, context: {parentURL?: string}, 
 	const result = await next(specifier, context);
 	// The replacements themselves reach Ink's originals (output.ts falls back to Ink's Output).
 	if (context.parentURL?.startsWith(here)) return result;
+	// Ink measures every text node of every frame with widest-line: the counting fast path.
+	if (specifier === 'widest-line' && context.parentURL?.endsWith('/ink/build/render-node-to-output.js')) {
+		return {...result, url: new URL('./widest-line.js', import.meta.url).href, shortCircuit: true};
+	}
 	for (const [suffix, url] of Object.entries(replacements)) {
 		if (result.url.endsWith(suffix)) return {...result, url, shortCircuit: true};
 	}

@@ -26,6 +26,24 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 	return {...e, ...extra};
 }
 
+test('resolve hook: Ink measures text nodes with the counting widest-line (render-node-to-output, measure-text)', async () => {
+	const measure = pathToFileURL(join(repoRoot, 'dist', 'ink-patch', 'measure-text.js')).href;
+	const script = `
+		const React = (await import('react')).default;
+		const {renderToString, Box, Text} = await import('ink');
+		const {fastWidestLineCalls} = await import(${JSON.stringify(measure)});
+		const before = fastWidestLineCalls();
+		const text = renderToString(React.createElement(Box, {flexDirection: 'column'}, React.createElement(Text, null, 'worker-1 ▁▂▃█ 99.9'), React.createElement(Text, null, '日本')), {columns: 40});
+		console.log(JSON.stringify({calls: fastWidestLineCalls() - before, text}));`;
+	const r = await run(process.execPath, ['--import', registerHooks, '--input-type=module', '-e', script], {cwd: repoRoot, timeoutMs: 60_000, env: env()});
+	assert.equal(r.code, 0, r.stderr);
+	const out = JSON.parse(r.stdout);
+	// Two text nodes: measured once each for layout (measure-text) and once each when drawn (render-node-to-output).
+	assert.equal(out.calls, 4);
+	assert.equal(out.text, 'worker-1 ▁▂▃█ 99.9\n日本');
+	assert.ok(readFileSync(bundle, 'utf8').includes('const currentWidth = fastWidestLine(text)'), 'the bundle\'s renderer uses it too');
+});
+
 test('resolve hook: ink/build/output.js is the patched Output (unless ZEEKTOP_INK_OUTPUT=original); Ink renders through it', async () => {
 	assert.ok(existsSync(hooks), 'dist/ink-patch/hooks.js missing: run npm run build');
 	const inkOutput = pathToFileURL(join(repoRoot, 'node_modules', 'ink', 'build', 'output.js')).href;

@@ -198,13 +198,14 @@ export function App(props: AppProps) {
 	const closeThePanel = useCallback(() => dispatch({type: 'closePanel'}), []);
 	const quit = useCallback(() => dispatch({type: 'quit'}), []);
 
-	if (tooSmall) {
-		return <Text>{`zeektop needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${size.columns}x${size.rows}. Enlarge it or use zeektop --once.`}</Text>;
-	}
+	// A panel stays mounted when the terminal shrinks (its capture goes on); it fits itself.
 	if (ui.panel) {
 		return <PanelHost panel={ui.panel} width={width} height={frameRows} theme={props.theme} onClose={closeThePanel} onQuit={quit} keys={panelKeys}
 			capturesRoot={props.capturesRoot} perfSeconds={props.perfSeconds} perfFrequency={props.perfFrequency}
 			allocatorPatterns={props.allocatorPatterns} makePerfSession={props.makePerfSession} makeHeapSession={props.makeHeapSession} />;
+	}
+	if (tooSmall) {
+		return <Text>{`zeektop needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${size.columns}x${size.rows}. Enlarge it or use zeektop --once.`}</Text>;
 	}
 	const ctx = {nowMs: snapshot?.wallMs ?? Date.now(), unicode: props.theme.unicode};
 	const columns = fitColumns(width, rows.some(r => r.metrics !== null), undefined, nodeNameWidth(rows));

@@ -105,9 +105,13 @@ test('HEAP column: no jemalloc, off, on, idle, dumps with the age of the newest'
 
 test('App: p opens the capture screen; a capture that cannot run explains the fix; Esc returns to the table', async () => {
 	const snapshot = defaultScene().at(-1)!;
-	const makePerfSession = (target: {pid: number; node: string}) =>
-		new PerfSession(target, {capturesRoot: join(work, 'app-perf'), seconds: 1, frequency: 99, perfPath: '/nonexistent/perf'});
-	const app = render(<App monitor={replayMonitor([snapshot])} intervalMs={60_000} theme={theme} size={{columns: 100, rows: 30}} initialSnapshot={snapshot}
+	let sessions = 0;
+	const makePerfSession = (target: {pid: number; node: string}) => {
+		sessions++;
+		return new PerfSession(target, {capturesRoot: join(work, 'app-perf'), seconds: 1, frequency: 99, perfPath: '/nonexistent/perf'});
+	};
+	const monitor = replayMonitor([snapshot]);
+	const app = render(<App monitor={monitor} intervalMs={60_000} theme={theme} size={{columns: 100, rows: 30}} initialSnapshot={snapshot}
 		capturesRoot={join(work, 'app-perf')} perfSeconds={1} perfFrequency={99} makePerfSession={makePerfSession} />);
 	await sleep(50);
 	for (const k of 'jjj') app.stdin.write(k);
@@ -117,6 +121,14 @@ test('App: p opens the capture screen; a capture that cannot run explains the fi
 	assert.match(frame, /perf capture {2}worker-1 {2}pid 1004/);
 	assert.match(frame, /The capture failed: perf is not installed/);
 	assert.match(frame, /fix: /);
+	// The terminal shrinking below 80x24 and growing back keeps the panel (and its session).
+	for (const size of [{columns: 60, rows: 20}, {columns: 100, rows: 30}]) {
+		app.rerender(<App monitor={monitor} intervalMs={60_000} theme={theme} size={size} initialSnapshot={snapshot}
+			capturesRoot={join(work, 'app-perf')} perfSeconds={1} perfFrequency={99} makePerfSession={makePerfSession} />);
+		await sleep(30);
+	}
+	await until(() => plain(app.lastFrame()), /The capture failed/);
+	assert.equal(sessions, 1, 'one session: the panel was not remounted');
 	app.stdin.write('\u001b');
 	await until(() => plain(app.lastFrame()), /NODE.*CPU%/);
 	app.unmount();

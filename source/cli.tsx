@@ -31,6 +31,8 @@ const cli = meow(
     --spool DIR         only nodes running below DIR (one zeekctl spool, when several run)
     --perf-seconds N    length of a perf capture from the table (default 10)
     --perf-frequency HZ perf sampling frequency (default 99)
+    --call-graph MODE   fp (frame pointers, default) or dwarf (for builds without frame
+                        pointers: bigger perf.data, slower perf script)
     --captures DIR      where captures are kept (default $XDG_STATE_HOME/zeektop/captures)
     --alloc-skip REGEX  heap: also skip frames matching REGEX to find allocation sites
                         (repeatable; a custom pool allocator, say)
@@ -71,6 +73,7 @@ const cli = meow(
 			dump: {type: 'boolean', default: false},
 			base: {type: 'string'},
 			allocSkip: {type: 'string', isMultiple: true},
+			callGraph: {type: 'string'},
 			workers: {type: 'number', default: 4},
 			layout: {type: 'string', default: 'zeek8'},
 		},
@@ -80,7 +83,7 @@ const cli = meow(
 const known = new Set([
 	'interval', 'once', 'json', 'metrics', 'metricsInterval', 'metricsTimeout', 'procRoot', 'spool', 'workers', 'layout', 'help', 'version', 'seconds', 'frequency',
 	'perfSeconds', 'perfFrequency', 'mainThread', 'captures', 'print', 'width', 'height', 'pid', 'tid', 'kernel', 'jit', 'all',
-	'addrs', 'dump', 'base', 'allocSkip',
+	'addrs', 'dump', 'base', 'allocSkip', 'callGraph',
 ]);
 const unknown = Object.keys(cli.flags).filter(k => !known.has(k));
 if (unknown.length > 0) {

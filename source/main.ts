@@ -38,6 +38,8 @@ export type Flags = {
 	addrs: boolean;
 	dump: boolean;
 	base?: string;
+	/** --call-graph fp|dwarf for perf captures. */
+	callGraph?: string;
 	/** --alloc-skip REGEX (repeatable). */
 	allocSkip?: string[];
 };
@@ -167,7 +169,7 @@ async function runTop(flags: Flags, scope: Scope): Promise<number> {
 	const detailPid = {current: null as number | null};
 	const monitor = makeMonitor(flags, scope, () => (detailPid.current === null ? [] : [detailPid.current]));
 	const {capturesPath} = await import('./capture/perf.js');
-	const {captureSeconds, captureFrequency} = await import('./headless/perf.js');
+	const {captureSeconds, captureFrequency, captureCallGraph} = await import('./headless/perf.js');
 	const {allocatorPatternsFromFlags} = await import('./headless/heap.js');
 	return runInteractive({
 		monitor,
@@ -175,6 +177,7 @@ async function runTop(flags: Flags, scope: Scope): Promise<number> {
 		capturesRoot: capturesPath({override: flags.captures, env: process.env}),
 		perfSeconds: captureSeconds(flags),
 		perfFrequency: captureFrequency(flags),
+		perfCallGraph: captureCallGraph(flags),
 		allocatorPatterns: allocatorPatternsFromFlags(flags),
 		theme: {color: colorEnabled(process.env, true), unicode: unicodeOk()},
 		detailPid,

@@ -79,6 +79,15 @@ export function captureSeconds(flags: Pick<Flags, 'seconds' | 'perfSeconds'>): n
 	return value;
 }
 
+/** --call-graph fp|dwarf (default fp: frame pointers). */
+export function captureCallGraph(flags: Pick<Flags, 'callGraph'>): 'fp' | 'dwarf' {
+	const value = flags.callGraph ?? 'fp';
+	if (value !== 'fp' && value !== 'dwarf') {
+		throw new UsageError(`--call-graph must be fp or dwarf (got '${escapeText(String(value))}'); dwarf is for builds without frame pointers`);
+	}
+	return value;
+}
+
 /** --frequency, else --perf-frequency (default 99): whole Hz, 1 .. 100000. */
 export function captureFrequency(flags: Pick<Flags, 'frequency' | 'perfFrequency'>): number {
 	const flag = flags.frequency !== undefined ? '--frequency' : '--perf-frequency';
@@ -129,6 +138,7 @@ export async function runPerfCommand(args: string[], flags: Flags): Promise<numb
 	if (args.length > 1) throw new UsageError(`unexpected argument '${escapeText(args[1]!)}': zeektop perf takes one node name or pid`);
 	const seconds = captureSeconds(flags);
 	const frequency = captureFrequency(flags);
+	const callGraph = captureCallGraph(flags);
 	const size = flags.json ? {width: 120, height: 40} : outputSize(flags, process.stdout);
 	const procfs = new ProcFs(flags.procRoot);
 	const target = resolveTarget(args[0]!, procfs, scopeFromFlags(flags));
@@ -157,6 +167,7 @@ export async function runPerfCommand(args: string[], flags: Flags): Promise<numb
 		seconds,
 		frequency,
 		mainThreadOnly: flags.mainThread,
+		callGraph,
 		dir,
 		node: target.node,
 		procfs,

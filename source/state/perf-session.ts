@@ -52,6 +52,8 @@ export type PerfSessionDeps = {
 	seconds: number;
 	frequency: number;
 	mainThreadOnly?: boolean;
+	/** fp (frame pointers, default) or dwarf. */
+	callGraph?: 'fp' | 'dwarf';
 	procfs?: ProcFs;
 	clock?: Clock;
 	perfPath?: string;
@@ -199,7 +201,7 @@ export class PerfSession {
 		this.set({dir, notes, phase: {kind: 'capturing'}, startedMs: this.clock.monotonic()});
 
 		const result = await (this.deps.capture ?? capturePerf)({
-			pid, seconds, frequency, mainThreadOnly, dir, node, procfs: this.procfs, clock: this.clock, perfPath: this.deps.perfPath,
+			pid, seconds, frequency, mainThreadOnly, dir, node, callGraph: this.deps.callGraph, procfs: this.procfs, clock: this.clock, perfPath: this.deps.perfPath,
 			signal: this.abort.signal,
 			onProgress: progress => {
 				if (!this.superseded && this.d.phase.kind === 'capturing') this.set({phase: {kind: 'capturing', progress}});

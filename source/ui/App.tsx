@@ -36,6 +36,8 @@ export type AppProps = {
 	/** perf capture length and frequency (--perf-seconds, --perf-frequency). */
 	perfSeconds: number;
 	perfFrequency: number;
+	/** --call-graph (default fp). */
+	perfCallGraph?: 'fp' | 'dwarf';
 	/** Frames skipped to find allocation sites (defaults plus --alloc-skip). */
 	allocatorPatterns?: readonly AllocatorPattern[];
 	/** Test seams for the panels' sessions. */
@@ -104,7 +106,7 @@ function footerText(view: UiState['view'], width: number): string {
 }
 
 type PanelHostProps = Omit<React.ComponentProps<typeof SavedCapturePanel>, 'capture'>
-	& Pick<AppProps, 'capturesRoot' | 'perfSeconds' | 'perfFrequency' | 'allocatorPatterns' | 'makePerfSession' | 'makeHeapSession'>
+	& Pick<AppProps, 'capturesRoot' | 'perfSeconds' | 'perfFrequency' | 'perfCallGraph' | 'allocatorPatterns' | 'makePerfSession' | 'makeHeapSession'>
 	& {panel: NonNullable<UiState['panel']>};
 
 /**
@@ -116,7 +118,7 @@ const PanelHost = React.memo(function PanelHost(props: PanelHostProps) {
 	const common = {width: props.width, height: props.height, theme: props.theme, onClose: props.onClose, onQuit: props.onQuit, keys: props.keys};
 	if (panel.kind === 'perf') {
 		return <PerfPanel key={`perf:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node}} capturesRoot={capturesRoot}
-			seconds={props.perfSeconds} frequency={props.perfFrequency} makeSession={props.makePerfSession} />;
+			seconds={props.perfSeconds} frequency={props.perfFrequency} callGraph={props.perfCallGraph} makeSession={props.makePerfSession} />;
 	}
 	if (panel.kind === 'heap') {
 		// Remote rows never open a panel (whyNotProfile).
@@ -201,7 +203,7 @@ export function App(props: AppProps) {
 	// A panel stays mounted when the terminal shrinks (its capture goes on); it fits itself.
 	if (ui.panel) {
 		return <PanelHost panel={ui.panel} width={width} height={frameRows} theme={props.theme} onClose={closeThePanel} onQuit={quit} keys={panelKeys}
-			capturesRoot={props.capturesRoot} perfSeconds={props.perfSeconds} perfFrequency={props.perfFrequency}
+			capturesRoot={props.capturesRoot} perfSeconds={props.perfSeconds} perfFrequency={props.perfFrequency} perfCallGraph={props.perfCallGraph}
 			allocatorPatterns={props.allocatorPatterns} makePerfSession={props.makePerfSession} makeHeapSession={props.makeHeapSession} />;
 	}
 	if (tooSmall) {

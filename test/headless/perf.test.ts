@@ -104,6 +104,7 @@ describe('zeektop perf: bad input is one stderr line and exit 2', () => {
 			[['perf'], /perf needs a node name or pid/],
 			[['perf', 'a', 'b'], /unexpected argument 'b'/],
 			[['perf', 'worker-1', '--frequency', '0'], /--frequency must be a whole number/],
+			[['perf', 'worker-1', '--call-graph', 'lbr'], /--call-graph must be fp or dwarf \(got 'lbr'\)/],
 		];
 		const results = await Promise.all(cases.map(([args]) => zeektop(args)));
 		results.forEach((r, i) => {
@@ -163,6 +164,18 @@ describe('zeektop perf against a simulated cluster (real perf)', () => {
 		for (const file of [doc.files.folded, doc.files.perfData, doc.files.meta]) assert.ok(statSync(file).size > 0, file);
 		assert.equal(JSON.parse(readFileSync(doc.files.meta, 'utf8')).status, 'complete');
 		assert.match(readFileSync(doc.files.folded, 'utf8'), new RegExp(`;${SIM_HOT_FUNCTION.replace(/[:]/g, '\\$&')} \\d+\\n`));
+	});
+
+	test('--call-graph dwarf (builds without frame pointers): the hot function on top, recorded with dwarf', async t => {
+		if (!ready(t)) return;
+		const c = cluster!;
+		const r = await zeektop(['perf', 'worker-1', '--spool', c.spoolDir, '--seconds', '2', '--call-graph', 'dwarf', '--json', '--captures', captures]);
+		assert.equal(r.code, 0, r.stderr);
+		const doc = JSON.parse(r.stdout);
+		assert.equal(doc.top[0].function, SIM_HOT_FUNCTION, `top: ${JSON.stringify(doc.top.slice(0, 3))}`);
+		const meta = JSON.parse(readFileSync(doc.files.meta, 'utf8'));
+		assert.equal(meta.callGraph, 'dwarf');
+		assert.ok(meta.command.includes('--call-graph') && meta.command.includes('dwarf'), meta.command.join(' '));
 	});
 
 	test('by pid, as text (not a terminal: 120x40): the top table and an ASCII flame graph', async t => {

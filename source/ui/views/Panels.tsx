@@ -106,13 +106,14 @@ export type PerfPanelProps = PanelProps & {
 	capturesRoot: string;
 	seconds: number;
 	frequency: number;
+	callGraph?: 'fp' | 'dwarf';
 	/** Test seam: the session (default a real PerfSession). */
 	makeSession?: (target: PerfTarget) => PerfSession;
 };
 
 export function PerfPanel(props: PerfPanelProps) {
 	const [session] = useState(() => props.makeSession?.(props.target)
-		?? new PerfSession(props.target, {capturesRoot: props.capturesRoot, seconds: props.seconds, frequency: props.frequency}));
+		?? new PerfSession(props.target, {capturesRoot: props.capturesRoot, seconds: props.seconds, frequency: props.frequency, callGraph: props.callGraph}));
 	const [data, dataRef] = useSessionData<PerfSessionData>(session);
 	const [help, setHelp] = useState(false);
 	const helpRef = useRef(false);

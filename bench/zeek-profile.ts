@@ -5,18 +5,7 @@
 // rare stacks carries the frame count, as real captures do.
 import {SIM_HOT_STACK, SIM_OTHER_FUNCTIONS} from '../source/sim/names.js';
 import {buildTree, type FlameTree} from '../source/profile/tree.js';
-
-/** mulberry32: small, fast and deterministic. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+import {mulberry32} from '../test/helpers/prng.js';
 
 const CLASSES = [
 	'zeek::analyzer::tcp::TCP_Reassembler', 'zeek::analyzer::tcp::TCP_Endpoint', 'zeek::analyzer::tcp::TCP_ApplicationAnalyzer',
@@ -98,7 +87,7 @@ const MAIN_ROOT = ['_start', '__libc_start_main_impl', '__libc_start_call_main',
 
 /** A profile of at least `minFrames` tree nodes (root included): folded stacks and their tree. */
 export function syntheticZeekProfile(options: {minFrames: number; seed?: number}): {stacks: Array<[string, number]>; tree: FlameTree} {
-	const rand = prng(options.seed ?? 20260101);
+	const rand = mulberry32(options.seed ?? 20260101);
 	const pick = <T>(items: readonly T[], skew = 1): T => items[Math.floor(items.length * Math.pow(rand(), skew))]!;
 	const zeekFrame = (): string => {
 		const r = rand();

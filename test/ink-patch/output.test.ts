@@ -10,6 +10,7 @@ import {buildTree, parseFoldedLines} from '../../source/profile/tree.js';
 import {flameFrameLines, type FlameHeader} from '../../source/ui/views/FlameView.js';
 import {initialFlameUiState, reduceFlameKey} from '../../source/ui/flame-keys.js';
 import {cells, show} from './cells.js';
+import {mulberry32} from '../helpers/prng.js';
 
 const E = '\u001b';
 const chalk = new Chalk({level: 3});
@@ -159,16 +160,7 @@ test('a fallback late in the frame runs each transformer once per line, like Ink
 
 // --- random ---
 
-function rng(seed: number) {
-	let s = seed >>> 0;
-	return () => {
-		s = (s + 0x6d2b79f5) >>> 0;
-		let t = s;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+const rng = mulberry32;
 
 const SAFE = [
 	'abc', 'node', 'worker-1', '42.0%', 'x', ' ', '   ', '-', '[main---]', '─', '│', '▏', '█', '…', 'é', '\u00a0', '→',

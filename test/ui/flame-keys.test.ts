@@ -1,7 +1,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {FLAME_BINDINGS} from '../../source/ui/keymap-flame.js';
-import {KEYMAP, SCOPES_BY_VIEW} from '../../source/ui/keymap.js';
+import {KEYMAP} from '../../source/ui/keymap.js';
 import {
 	captureCommandFor,
 	flameCommandFor,
@@ -12,6 +12,7 @@ import {
 	type FlameUiState,
 } from '../../source/ui/flame-keys.js';
 import {buildTree, findByPath, parseFoldedLines} from '../../source/profile/tree.js';
+import {assertNoKeyTwice} from '../helpers/keymap.js';
 
 const tree = buildTree(parseFoldedLines('main;a;b 3\nmain;a;c 1\nmain;d 4\nother 2\n').stacks);
 const id = (path: string) => findByPath(tree, path === '' ? [] : path.split(';'))!;
@@ -46,17 +47,7 @@ test('keymap: every flame, search and capture command has keys and help; exactly
 });
 
 test('keymap: no key twice in the flame, search or capture views (global included); F-keys have letters', () => {
-	for (const view of ['flame', 'flameSearch', 'capture'] as const) {
-		const seen = new Map<string, string>();
-		for (const scope of SCOPES_BY_VIEW[view]) {
-			for (const b of KEYMAP.filter(k => k.scope === scope)) {
-				for (const key of b.keys) {
-					assert.ok(!seen.has(key), `${view}: ${key} bound to ${seen.get(key)} and ${b.command}`);
-					seen.set(key, b.command);
-				}
-			}
-		}
-	}
+	assertNoKeyTwice(['flame', 'flameSearch', 'capture']);
 	for (const b of FLAME_BINDINGS) {
 		if (b.keys.some(k => /^f\d+$/.test(k))) assert.ok(b.keys.some(k => /^[a-zA-Z]$/.test(k)), `${b.command} has a letter alias`);
 	}

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {KEYMAP, SCOPES_BY_VIEW, commandFor} from '../../source/ui/keymap.js';
 import {HEAP_BINDINGS} from '../../source/ui/keymap-heap.js';
 import {initialHeapUi, reduceHeapKey, heapScopes, type HeapUiState} from '../../source/ui/heap-keys.js';
+import {assertNoKeyTwice} from '../helpers/keymap.js';
 
 /** A report with a base: four tabs, 30 growth rows, 20 live rows, 12 sites, page of 10. */
 const report: HeapUiState = {
@@ -33,17 +34,7 @@ test('heap bindings: scopes heap/confirm, help text, every command handled, ever
 });
 
 test('no key bound twice within the heap view (with global) nor within the confirmation', () => {
-	for (const view of ['heap', 'confirm'] as const) {
-		const seen = new Map<string, string>();
-		for (const scope of SCOPES_BY_VIEW[view]) {
-			for (const b of KEYMAP.filter(k => k.scope === scope)) {
-				for (const key of b.keys) {
-					assert.ok(!seen.has(key), `${view}: ${key} bound to ${seen.get(key)} and ${b.command}`);
-					seen.set(key, b.command);
-				}
-			}
-		}
-	}
+	assertNoKeyTwice(['heap', 'confirm']);
 	// Esc and Backspace go back in both.
 	for (const key of ['escape', 'backspace']) {
 		assert.equal(commandFor(key, SCOPES_BY_VIEW.heap), 'back');

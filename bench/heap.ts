@@ -11,7 +11,7 @@ import {listHeapDumps, readHeapDumpSummary} from '../source/capture/jemalloc.js'
 import {parseJeprofText} from '../source/profile/jeprof.js';
 import {defaultScenario, findJemalloc, startCluster, type SimNode} from '../source/sim/launcher.js';
 import {SIM_LEAK_FUNCTION} from '../source/sim/names.js';
-import {HeapSession, clearHeapMemo, toolAvailable, type HeapData} from '../source/state/heap-session.js';
+import {HeapMemo, HeapSession, toolAvailable, type HeapData} from '../source/session/heap-session.js';
 import {HeapView, heapViewLines, syncHeapUi} from '../source/ui/views/HeapView.js';
 import {initialHeapUi} from '../source/ui/heap-keys.js';
 import type {Theme} from '../source/ui/theme.js';
@@ -48,8 +48,8 @@ type SessionRun = {
  * One press of `m`: a fresh session on the node, timed until the first table, then until all
  * steps ran (or, with `untilReady`, closed as soon as the first table is there: the rest cancelled).
  */
-async function openHeap(node: SimNode, capturesRoot: string, cacheDir: string | null, untilReady = false): Promise<SessionRun> {
-	const session = new HeapSession({pid: node.pid, node: node.node, launch: 'zeekctl'}, {capturesRoot, cacheDir});
+async function openHeap(node: SimNode, capturesRoot: string, cacheDir: string | null, untilReady = false, memo?: HeapMemo): Promise<SessionRun> {
+	const session = new HeapSession({pid: node.pid, node: node.node, launch: 'zeekctl'}, {capturesRoot, cacheDir, memo});
 	let detectMs = NaN;
 	let stepStartMs = NaN;
 	let readyMs = NaN;
@@ -156,7 +156,6 @@ export async function benchHeap(): Promise<string[]> {
 		const readelf: number[] = [];
 		let firstOut = '';
 		for (let i = 0; i < 5; i++) {
-			clearHeapMemo();
 			const r = await openHeap(w, capturesRoot, null, true);
 			runs.push(r);
 			if (Number.isNaN(r.readyMs) || !r.data.dump) return [`heap: the session ended ${r.data.phase.kind}: ${JSON.stringify(r.data.phase).slice(0, 300)}`];
@@ -174,7 +173,6 @@ export async function benchHeap(): Promise<string[]> {
 			readelf.push(performance.now() - t);
 		}
 		// And one session left to run every step (sites and flame graph need the collapsed stacks).
-		clearHeapMemo();
 		const full = await openHeap(w, capturesRoot, null);
 		const a = runs.at(-1)!;
 		const t = performance.now();
@@ -198,11 +196,10 @@ export async function benchHeap(): Promise<string[]> {
 		// writes an interval dump every few seconds), then continued.
 		await freeze(w);
 		frozen = w;
-		clearHeapMemo();
-		const fill = await openHeap(w, capturesRoot, cacheDir);
-		const same = await openHeap(w, capturesRoot, cacheDir); // same process: the in-memory memo
-		clearHeapMemo(); // a new zeektop process: only the disk cache
-		const disk = await openHeap(w, capturesRoot, cacheDir);
+		const memo = new HeapMemo(); // one zeektop process: its sessions share one memo
+		const fill = await openHeap(w, capturesRoot, cacheDir, false, memo);
+		const same = await openHeap(w, capturesRoot, cacheDir, false, memo); // same process: the in-memory memo
+		const disk = await openHeap(w, capturesRoot, cacheDir); // a new zeektop process: only the disk cache
 		process.kill(w.pid, 'SIGCONT');
 		frozen = undefined;
 		const sameDump = (r: SessionRun) => (r.data.dump?.path === fill.data.dump?.path ? '' : ' (a different dump!)');
@@ -215,7 +212,6 @@ export async function benchHeap(): Promise<string[]> {
 				// gone already
 			}
 		}
-		clearHeapMemo();
 		await cluster?.stop();
 		rmSync(work, {recursive: true, force: true});
 	}

@@ -17,9 +17,8 @@
  * Processes only through the runner; /proc only through ProcFs.
  */
 import {StringDecoder} from 'node:string_decoder';
-import {chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
-import {homedir} from 'node:os';
-import {isAbsolute, join} from 'node:path';
+import {mkdirSync, statSync} from 'node:fs';
+import {join} from 'node:path';
 import {ProcFs} from '../collect/procfs.js';
 import {parseStat} from '../collect/proc-parse.js';
 import {onCleanup} from '../lib/cleanup.js';
@@ -27,130 +26,10 @@ import {systemClock, type Clock} from '../lib/clock.js';
 import {PerfFolder, formatFolded, type FoldOptions} from '../profile/fold.js';
 import {frameDepthFinding} from './preflight.js';
 import {describeFailure, run, start, type RunResult} from './runner.js';
+import {writeFileAtomic, writeMeta, type CaptureMeta} from './store.js';
+import {osReason} from '../lib/errors.js';
 
-// ---------------------------------------------------------------------------------------------
-// Capture directories
-
-/**
- * Root of saved captures: `override`, else `$XDG_STATE_HOME/zeektop/captures` (only an absolute
- * XDG_STATE_HOME counts, as the XDG spec says), else `~/.local/state/zeektop/captures`. Created
- * with mode 0700: profiles name internal functions and hosts.
- */
-export function capturesDir(opts: {override?: string; env: NodeJS.ProcessEnv}): string {
-	const root = capturesPath(opts);
-	mkdirSync(root, {recursive: true, mode: 0o700});
-	chmodSync(root, 0o700);
-	return root;
-}
-
-/** Where capturesDir() keeps captures, without creating anything (listing them). */
-export function capturesPath(opts: {override?: string; env: NodeJS.ProcessEnv}): string {
-	let root: string;
-	if (opts.override) root = opts.override;
-	else {
-		const xdg = opts.env.XDG_STATE_HOME;
-		const base = xdg && isAbsolute(xdg) ? xdg : join(opts.env.HOME || homedir(), '.local', 'state');
-		root = join(base, 'zeektop', 'captures');
-	}
-	return root;
-}
-
-export type CaptureKind = 'perf' | 'heap';
-
-/** A file-name-safe form of a node name (`worker-1`, `zeek.worker-1`). */
-function safeName(name: string): string {
-	const s = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[.]+/, '_').slice(0, 64);
-	return s || 'node';
-}
-
-/** `20261126T061500Z` (UTC, sortable). */
-function stamp(ms: number): string {
-	return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
-/**
- * A new, unique, 0700 directory for one capture: `<UTC stamp>-<kind>-<node>-<pid>[-N]`.
- * mkdir without `recursive` fails on an existing name, so concurrent captures cannot collide.
- */
-export function newCaptureDir(
-	root: string,
-	opts: {node: string; pid: number; kind: CaptureKind; clock?: Clock},
-): string {
-	const base = `${stamp((opts.clock ?? systemClock).now())}-${opts.kind}-${safeName(opts.node)}-${opts.pid}`;
-	mkdirSync(root, {recursive: true, mode: 0o700});
-	for (let n = 1; n < 1000; n++) {
-		const dir = join(root, n === 1 ? base : `${base}-${n}`);
-		try {
-			mkdirSync(dir, {mode: 0o700});
-			chmodSync(dir, 0o700);
-			return dir;
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-		}
-	}
-	throw new Error(`could not create a capture directory under ${root}`);
-}
-
-export type CaptureStatus = 'recording' | 'complete' | 'partial' | 'failed';
-
-/** meta.json of a capture directory (written at start, rewritten at the end). */
-export type CaptureMeta = {
-	kind: CaptureKind;
-	node: string;
-	pid: number;
-	/** ISO 8601 start time. */
-	startedAt: string;
-	status: CaptureStatus;
-	seconds?: number;
-	frequency?: number;
-	mainThreadOnly?: boolean;
-	callGraph?: 'fp' | 'dwarf';
-	/** argv of the recording command (perf record …). */
-	command?: string[];
-	samples?: number;
-	lostSamples?: number;
-	durationMs?: number;
-	notes?: string[];
-	error?: string;
-	files?: Record<string, string>;
-};
-
-export type CaptureEntry = {dir: string; name: string; meta?: CaptureMeta; error?: string};
-
-/** The captures under `root`, newest first; unreadable meta.json files are reported, not hidden. */
-export function listCaptures(root: string): CaptureEntry[] {
-	let names: string[];
-	try {
-		names = readdirSync(root);
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-		throw error;
-	}
-	const entries: CaptureEntry[] = [];
-	for (const name of names) {
-		const dir = join(root, name);
-		try {
-			if (!statSync(dir).isDirectory()) continue;
-		} catch {
-			continue; // removed while listing
-		}
-		try {
-			const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as CaptureMeta;
-			if (typeof meta !== 'object' || meta === null || typeof meta.kind !== 'string') {
-				entries.push({dir, name, error: 'meta.json is not a capture description'});
-			} else entries.push({dir, name, meta});
-		} catch (error) {
-			const code = (error as NodeJS.ErrnoException).code;
-			entries.push({dir, name, error: code === 'ENOENT' ? 'no meta.json' : `meta.json: ${(error as Error).message}`});
-		}
-	}
-	const key = (e: CaptureEntry) => e.meta?.startedAt ?? '';
-	return entries.sort((a, b) => (key(a) === key(b) ? (a.name < b.name ? 1 : -1) : key(a) < key(b) ? 1 : -1));
-}
-
-function writeMeta(path: string, meta: CaptureMeta): void {
-	writeFileSync(path, JSON.stringify(meta, null, 2) + '\n', {mode: 0o600});
-}
+export {capturesDir, capturesPath, listCaptures, newCaptureDir, type CaptureEntry, type CaptureKind, type CaptureMeta, type CaptureStatus} from './store.js';
 
 // ---------------------------------------------------------------------------------------------
 // perf record stderr
@@ -363,7 +242,7 @@ export async function capturePerf(options: PerfCaptureOptions): Promise<PerfCapt
 		try {
 			writeMeta(files.meta, {...meta, ...patch});
 		} catch (error) {
-			notes.push(`could not write ${files.meta}: ${(error as Error).message}`);
+			notes.push(`could not write ${files.meta}: ${osReason(error)}`);
 		}
 	};
 
@@ -610,7 +489,16 @@ export async function capturePerf(options: PerfCaptureOptions): Promise<PerfCapt
 	const depth = frameDepthFinding(fold.stacks);
 	if (depth.level !== 'ok') notes.push(`${depth.title}: ${depth.fix}`);
 
-	writeFileSync(files.folded, formatFolded(fold.stacks), {mode: 0o600});
+	// A full disk or a removed capture directory here is a failed capture with the OS reason, not
+	// an exception out of the session (it used to end the TUI with "internal error"); the atomic
+	// write never leaves a stacks.folded that looks whole but is not.
+	try {
+		writeFileAtomic(files.folded, formatFolded(fold.stacks));
+	} catch (error) {
+		const reason = `cannot write ${files.folded}: ${osReason(error)}; free space or choose another --captures DIR`;
+		finishMeta({status: 'failed', error: reason, samples: fold.samples, durationMs, notes});
+		return fail(reason);
+	}
 	const lostSamples = recorded.lostSamples ?? scriptReport.lostSamples;
 	finishMeta({
 		status: partial ? 'partial' : 'complete',

@@ -2,14 +2,15 @@ import React, {useCallback, useEffect, useMemo, useReducer, useRef, useState} fr
 import {Box, Text, useApp, useInput, useStdin} from 'ink';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import type {Monitor, Snapshot} from '../state/monitor.js';
-import {closePanel, initialUi, reduceUi, typeInFilter, visibleRows, withScroll, type SavedCaptureRef, type UiState} from '../state/ui.js';
-import {listCaptures} from '../capture/perf.js';
+import {closePanel, initialUi, reduceUi, typeInFilter, visibleRows, withScroll, type SavedCaptureRef, type UiState} from './table-keys.js';
+import {listCaptures} from '../capture/store.js';
+import {createSessionFactory, type SessionFactory} from '../session/factory.js';
 import type {AllocatorPattern} from '../profile/alloc-sites.js';
 import {HeapPanel, PerfPanel, SavedCapturePanel} from './views/Panels.js';
 import type {KeyHandler} from './run-flame.js';
 import type {Command} from './keymap.js';
 import {SCOPES_BY_VIEW, commandFor, footerItems, keyName} from './keymap.js';
-import {fitColumns, nodeNameWidth} from './columns.js';
+import {EMPTY_STATE, fitColumns, nodeNameWidth} from './columns.js';
 import {Header} from './components/Header.js';
 import {NodeTable} from './components/NodeTable.js';
 import {DetailView} from './views/DetailView.js';
@@ -17,7 +18,6 @@ import {HelpView} from './views/HelpView.js';
 import {escapeText} from '../lib/escape.js';
 import {truncate} from '../lib/format.js';
 import {pick, type Theme} from './theme.js';
-import {EMPTY_STATE} from '../headless/once.js';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -40,9 +40,8 @@ export type AppProps = {
 	perfCallGraph?: 'fp' | 'dwarf';
 	/** Frames skipped to find allocation sites (defaults plus --alloc-skip). */
 	allocatorPatterns?: readonly AllocatorPattern[];
-	/** Test seams for the panels' sessions. */
-	makePerfSession?: React.ComponentProps<typeof PerfPanel>['makeSession'];
-	makeHeapSession?: React.ComponentProps<typeof HeapPanel>['makeSession'];
+	/** Builds the panels' capture sessions; default: a factory from the props above. */
+	sessions?: SessionFactory;
 };
 
 /** Keys are resolved against the latest state inside the reducer: several keys can arrive before a re-render. */
@@ -106,7 +105,7 @@ function footerText(view: UiState['view'], width: number): string {
 }
 
 type PanelHostProps = Omit<React.ComponentProps<typeof SavedCapturePanel>, 'capture'>
-	& Pick<AppProps, 'capturesRoot' | 'perfSeconds' | 'perfFrequency' | 'perfCallGraph' | 'allocatorPatterns' | 'makePerfSession' | 'makeHeapSession'>
+	& {sessions: SessionFactory}
 	& {panel: NonNullable<UiState['panel']>};
 
 /**
@@ -114,17 +113,16 @@ type PanelHostProps = Omit<React.ComponentProps<typeof SavedCapturePanel>, 'capt
  * on), and a tick must not redraw a flame graph that did not change.
  */
 const PanelHost = React.memo(function PanelHost(props: PanelHostProps) {
-	const {panel, capturesRoot} = props;
+	const {panel, sessions} = props;
 	const common = {width: props.width, height: props.height, theme: props.theme, onClose: props.onClose, onQuit: props.onQuit, keys: props.keys};
 	if (panel.kind === 'perf') {
-		return <PerfPanel key={`perf:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node}} capturesRoot={capturesRoot}
-			seconds={props.perfSeconds} frequency={props.perfFrequency} callGraph={props.perfCallGraph} makeSession={props.makePerfSession} />;
+		return <PerfPanel key={`perf:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node}} sessions={sessions} />;
 	}
 	if (panel.kind === 'heap') {
 		// Remote rows never open a panel (whyNotProfile).
 		const launch = panel.launch === 'remote' ? 'standalone' : panel.launch;
 		return <HeapPanel key={`heap:${panel.pid}`} {...common} target={{pid: panel.pid, node: panel.node, launch}}
-			capturesRoot={capturesRoot} allocatorPatterns={props.allocatorPatterns} makeSession={props.makeHeapSession} />;
+			sessions={sessions} />;
 	}
 	if (panel.kind !== 'saved') return null;
 	return <SavedCapturePanel key={panel.capture.dir} {...common} capture={panel.capture} />;
@@ -135,6 +133,11 @@ export function App(props: AppProps) {
 	const {isRawModeSupported} = useStdin();
 	const size = useTerminalSize(props.size);
 	const [snapshot, setSnapshot] = useState<Snapshot | undefined>(props.initialSnapshot);
+	// One factory for the App's life (its heap memo outlives each panel).
+	const [sessions] = useState<SessionFactory>(() => props.sessions ?? createSessionFactory({
+		capturesRoot: props.capturesRoot, perfSeconds: props.perfSeconds, perfFrequency: props.perfFrequency,
+		perfCallGraph: props.perfCallGraph, allocatorPatterns: props.allocatorPatterns,
+	}));
 	const [ui, dispatch] = useReducer(reduceKey, initialUi);
 
 	useEffect(() => {
@@ -203,8 +206,7 @@ export function App(props: AppProps) {
 	// A panel stays mounted when the terminal shrinks (its capture goes on); it fits itself.
 	if (ui.panel) {
 		return <PanelHost panel={ui.panel} width={width} height={frameRows} theme={props.theme} onClose={closeThePanel} onQuit={quit} keys={panelKeys}
-			capturesRoot={props.capturesRoot} perfSeconds={props.perfSeconds} perfFrequency={props.perfFrequency} perfCallGraph={props.perfCallGraph}
-			allocatorPatterns={props.allocatorPatterns} makePerfSession={props.makePerfSession} makeHeapSession={props.makeHeapSession} />;
+			sessions={sessions} />;
 	}
 	if (tooSmall) {
 		return <Text>{`zeektop needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${size.columns}x${size.rows}. Enlarge it or use zeektop --once.`}</Text>;

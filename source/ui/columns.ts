@@ -28,6 +28,10 @@ export type Column = {
 	sortValue?(row: NodeRow): number | string;
 };
 
+/** What the table and `--once` say when no Zeek process is found. */
+export const EMPTY_STATE =
+	'No Zeek processes found: looked in /proc for processes named zeek or zeek.<node> (zeekctl, zeek -j supervisor, systemd, standalone). Try `zeektop demo` for a simulated sensor.';
+
 export type CellContext = {nowMs: number; unicode: boolean};
 
 /** 40s, 12m, 3h: the age of the newest heap dump in a few columns. */

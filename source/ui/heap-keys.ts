@@ -7,7 +7,7 @@
  * available); HeapView's syncHeapUi refreshes it from the session's data before each key.
  */
 import {SCOPES_BY_VIEW, commandFor, type Scope} from './keymap.js';
-import type {HeapAction, HeapIntent} from '../state/heap-session.js';
+import type {HeapAction, HeapIntent} from '../session/heap-session.js';
 
 export type HeapTab = 'growth' | 'live' | 'sites' | 'flame';
 export const HEAP_TABS: readonly HeapTab[] = ['growth', 'live', 'sites', 'flame'];

@@ -1,4 +1,4 @@
-import type {Binding} from './keymap.js';
+import type {Binding} from './keymap-types.js';
 
 /**
  * Keys of the flame graph, capture and search views (scopes 'flame', 'flameSearch', 'capture').

@@ -1,4 +1,4 @@
-import type {Binding} from './keymap.js';
+import type {Binding} from './keymap-types.js';
 
 /**
  * Keys of the heap profile views (scopes 'heap', 'confirm'). Commands are handled by

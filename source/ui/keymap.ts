@@ -5,28 +5,9 @@
 
 import {FLAME_BINDINGS} from './keymap-flame.js';
 import {HEAP_BINDINGS} from './keymap-heap.js';
+import type {Binding, Scope} from './keymap-types.js';
 
-export type Scope =
-	| 'global' | 'table' | 'detail' | 'help' | 'filter'
-	| 'flame' | 'flameSearch' | 'capture' | 'heap' | 'confirm';
-
-export type Command =
-	| 'quit' | 'help' | 'back'
-	| 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'
-	| 'filter' | 'sortCpu' | 'sortMem' | 'sortNode' | 'sortPrev' | 'sortNext' | 'sortInvert'
-	| 'openDetail' | 'perf' | 'heap' | 'openCapture'
-	| 'filterAccept' | 'filterCancel' | 'filterDelete';
-
-export type Binding = {
-	/** A table Command, or a command of another view (flame, capture, heap), handled by its reducer. */
-	command: string;
-	/** Normalised key names (see keyName): 'up', 'pageup', 'return', 'escape', 'C-c', 'q', 'P', '<'. */
-	keys: string[];
-	scope: Scope;
-	help: string;
-	/** Short label for the footer; absent = not in the footer. */
-	footer?: string;
-};
+export type {Binding, Command, Scope} from './keymap-types.js';
 
 export const TABLE_BINDINGS: Binding[] = [
 	{command: 'quit', keys: ['q', 'C-c'], scope: 'global', help: 'quit (restores the terminal)', footer: 'quit'},

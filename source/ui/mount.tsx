@@ -1,6 +1,6 @@
 import React from 'react';
 import {render} from 'ink';
-import {enterAltScreen, restoreTerminal} from '../main.js';
+import {enterAltScreen, restoreTerminal} from './terminal.js';
 import {onCleanup} from '../lib/cleanup.js';
 
 /**

@@ -4,7 +4,7 @@ import {ProcFs} from '../../source/collect/procfs.js';
 import {systemClock} from '../../source/lib/clock.js';
 import {Monitor} from '../../source/state/monitor.js';
 import {MetricsCollector} from '../../source/collect/metrics/collector.js';
-import {takeSnapshot} from '../../source/headless/once.js';
+import {takeSnapshot} from '../../source/commands/once.js';
 import {defaultScenario, startCluster} from '../../source/sim/launcher.js';
 import {needTool} from '../helpers/env.js';
 

@@ -17,7 +17,7 @@ test('the TUI keeps rendering and answering keys while a metrics endpoint never 
 	});
 	const metrics = new MetricsCollector({clock: systemClock, intervalMs: 1000, timeoutMs: 3000, maxBytes: 1 << 20, fixedUrls: [hang.url]});
 	const monitor = new Monitor({procfs: new ProcFs(), clock: systemClock, cwdUnder: '/nonexistent-zeektop/', metrics});
-	const app = render(<App monitor={monitor} intervalMs={100} theme={{color: false, unicode: false}} size={{columns: 100, rows: 30}} />);
+	const app = render(<App monitor={monitor} intervalMs={100} theme={{color: false, unicode: false}} size={{columns: 100, rows: 30}} capturesRoot="/nonexistent-zeektop/captures" perfSeconds={10} perfFrequency={99} />);
 	try {
 		await sleep(300);
 		const before = app.frames.length;

@@ -9,9 +9,9 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {render} from 'ink-testing-library';
 import {App, nodeCaptures} from '../../source/ui/App.js';
-import {closePanel, initialUi, reduceUi, whyNotProfile, type SavedCaptureRef, type UiState} from '../../source/state/ui.js';
+import {closePanel, initialUi, reduceUi, whyNotProfile, type SavedCaptureRef, type UiState} from '../../source/ui/table-keys.js';
 import {heapCell, shortAge} from '../../source/ui/columns.js';
-import {PerfSession} from '../../source/state/perf-session.js';
+import {PerfSession} from '../../source/session/perf-session.js';
 import type {NodeRow} from '../../source/state/tracker.js';
 import {defaultScene, replayMonitor} from '../helpers/scene.js';
 
@@ -112,7 +112,7 @@ test('App: p opens the capture screen; a capture that cannot run explains the fi
 	};
 	const monitor = replayMonitor([snapshot]);
 	const app = render(<App monitor={monitor} intervalMs={60_000} theme={theme} size={{columns: 100, rows: 30}} initialSnapshot={snapshot}
-		capturesRoot={join(work, 'app-perf')} perfSeconds={1} perfFrequency={99} makePerfSession={makePerfSession} />);
+		capturesRoot={join(work, 'app-perf')} perfSeconds={1} perfFrequency={99} sessions={{perf: makePerfSession, heap: () => { throw new Error('no heap panel in this test'); }}} />);
 	await sleep(50);
 	for (const k of 'jjj') app.stdin.write(k);
 	await sleep(30);
@@ -124,7 +124,7 @@ test('App: p opens the capture screen; a capture that cannot run explains the fi
 	// The terminal shrinking below 80x24 and growing back keeps the panel (and its session).
 	for (const size of [{columns: 60, rows: 20}, {columns: 100, rows: 30}]) {
 		app.rerender(<App monitor={monitor} intervalMs={60_000} theme={theme} size={size} initialSnapshot={snapshot}
-			capturesRoot={join(work, 'app-perf')} perfSeconds={1} perfFrequency={99} makePerfSession={makePerfSession} />);
+			capturesRoot={join(work, 'app-perf')} perfSeconds={1} perfFrequency={99} sessions={{perf: makePerfSession, heap: () => { throw new Error('no heap panel in this test'); }}} />);
 		await sleep(30);
 	}
 	await until(() => plain(app.lastFrame()), /The capture failed/);

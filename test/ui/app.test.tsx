@@ -16,7 +16,7 @@ const lastScene = () => {
 
 function mount(size = {columns: 100, rows: 30}, snapshot = lastScene()) {
 	const monitor = replayMonitor([snapshot]);
-	return render(<App monitor={monitor} intervalMs={60_000} theme={theme} size={size} initialSnapshot={snapshot} />);
+	return render(<App monitor={monitor} intervalMs={60_000} theme={theme} size={size} initialSnapshot={snapshot} capturesRoot="/nonexistent-zeektop/captures" perfSeconds={10} perfFrequency={99} />);
 }
 
 test('frame at 100x30: header, every node, hot worker values, footer; never taller than rows - 1', async () => {

@@ -5,7 +5,7 @@ import {corpusDir} from '../helpers/env.js';
 import {foldPerfScriptToMap} from '../../source/profile/fold.js';
 import {buildTree, childrenOf, parseFoldedLines, type FlameTree} from '../../source/profile/tree.js';
 import {isDrawn} from '../../source/profile/flame-layout.js';
-import {stacksInSamples} from '../../source/headless/flame.js';
+import {stacksInSamples} from '../../source/commands/flame.js';
 import {initialFlameUiState, reduceFlameKey, type FlameUiState} from '../../source/ui/flame-keys.js';
 import {colorEnabled} from '../../source/ui/theme.js';
 import {flameFrameLines, flameRowLines, type FlameHeader} from '../../source/ui/views/FlameView.js';

@@ -14,7 +14,7 @@ import {parseJeprofCollapsed, parseJeprofText} from '../../source/profile/jeprof
 import {allocationSites, DEFAULT_ALLOCATOR_PATTERNS} from '../../source/profile/alloc-sites.js';
 import {parseMallocConf} from '../../source/profile/malloc-conf.js';
 import {guidanceFor, type JemallocState} from '../../source/capture/jemalloc.js';
-import {heapFlameTree, planHeap, type HeapData} from '../../source/state/heap-session.js';
+import {heapFlameTree, planHeap, type HeapData} from '../../source/session/heap-session.js';
 import {HeapView, heapViewLines, syncHeapUi, wrapText} from '../../source/ui/views/HeapView.js';
 import {initialHeapUi, reduceHeapKey, type HeapUiState} from '../../source/ui/heap-keys.js';
 
@@ -31,7 +31,7 @@ function corpusData(): HeapData {
 		target: {pid: 11501, node: 'zeek', launch: 'standalone'},
 		phase: {kind: 'ready'},
 		actions: ['dump'],
-		captureSeconds: 30,
+		captureSeconds: 30, allocatorPatterns: DEFAULT_ALLOCATOR_PATTERNS,
 		dump: {path: `${dir}/jeprof.out.11501.24.i24.heap`, name: 'jeprof.out.11501.24.i24.heap', sizeBytes: 1, mtimeMs: NOW - 12_000, kind: 'interval'},
 		base: {path: `${dir}/jeprof.out.11501.2.i2.heap`, name: 'jeprof.out.11501.2.i2.heap', sizeBytes: 1, mtimeMs: NOW - 300_000, kind: 'interval'},
 		steps: [],
@@ -240,7 +240,7 @@ function profilingNoDumps(): JemallocState {
 }
 
 function base(): HeapData {
-	return {target: {pid: 4242, node: 'worker-1', launch: 'zeekctl'}, phase: {kind: 'detecting'}, actions: [], captureSeconds: 30, steps: [], notes: [], nowMs: 5000, wallNowMs: NOW};
+	return {target: {pid: 4242, node: 'worker-1', launch: 'zeekctl'}, phase: {kind: 'detecting'}, actions: [], captureSeconds: 30, allocatorPatterns: DEFAULT_ALLOCATOR_PATTERNS, steps: [], notes: [], nowMs: 5000, wallNowMs: NOW};
 }
 
 const LIB = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';

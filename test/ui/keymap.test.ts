@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {KEYMAP, SCOPES_BY_VIEW, commandFor, keyName, keysMarkdown, type Command} from '../../source/ui/keymap.js';
-import {initialUi, reduceUi} from '../../source/state/ui.js';
+import {initialUi, reduceUi} from '../../source/ui/table-keys.js';
 import {repoRoot} from '../helpers/env.js';
 import {defaultScene} from '../helpers/scene.js';
 
@@ -60,7 +60,7 @@ test('Ink key events normalise to the keymap names', () => {
 
 test('README keys table is generated from the keymap', () => {
 	const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-	assert.ok(readme.includes(keysMarkdown()), 'README.md keys table differs from keysMarkdown(): run `npm run readme-keys`');
+	assert.ok(readme.includes(keysMarkdown()), 'README.md keys table differs from keysMarkdown(): run `npm run readme-tables`');
 });
 
 test('reducer: selection by identity across sorts; paging clamps; filter accept selects the first match', () => {
@@ -91,4 +91,22 @@ test('reducer: selection by identity across sorts; paging clamps; filter accept 
 	assert.notEqual(s.sort.column, 'cpu');
 	s = reduceUi(s, 'quit', ctx);
 	assert.equal(s.quit, true);
+});
+
+test('every command of every scope is bound, with help, and no binding names another scope\'s command', async () => {
+	const {COMMANDS_BY_SCOPE} = await import('../../source/ui/keymap-types.js');
+	const {KEYMAP} = await import('../../source/ui/keymap.js');
+	const problems: string[] = [];
+	for (const [scope, commands] of Object.entries(COMMANDS_BY_SCOPE) as Array<[string, string[]]>) {
+		for (const c of commands) {
+			const b = KEYMAP.find(k => k.scope === scope && k.command === c);
+			if (!b) problems.push(`${scope}: ${c} has no key`);
+			else if (b.help.trim().length < 5) problems.push(`${scope}: ${c} has no help text`);
+		}
+	}
+	for (const b of KEYMAP) {
+		const list = (COMMANDS_BY_SCOPE as Record<string, string[]>)[b.scope];
+		if (!list?.includes(b.command)) problems.push(`${b.scope}: binding for ${b.command} is not a command of that scope`);
+	}
+	assert.deepEqual(problems, []);
 });

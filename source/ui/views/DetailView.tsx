@@ -5,7 +5,7 @@ import {escapeText} from '../../lib/escape.js';
 import {formatBytes, formatDuration, formatPercent, padEnd, padStart, truncate} from '../../lib/format.js';
 import {sparkline} from '../glyphs.js';
 import {pick, type Theme} from '../theme.js';
-import type {SavedCaptureRef} from '../../state/ui.js';
+import type {SavedCaptureRef} from '../table-keys.js';
 
 /** Lines of the detail pane for one node. Pure, so frame tests need no Ink. */
 export function detailLines(row: NodeRow, width: number, height: number, nowMs: number, unicode: boolean, captures: readonly SavedCaptureRef[] = [], capturesRoot?: string): string[] {

@@ -13,7 +13,7 @@ import {formatBytes, formatCount, padEnd, padStart, truncate} from '../../lib/fo
 import {DEFAULT_ALLOCATOR_PATTERNS, type AllocationSite} from '../../profile/alloc-sites.js';
 import type {JeprofRow, JeprofTextReport} from '../../profile/jeprof.js';
 import {renderFlameText} from '../../profile/flame-text.js';
-import {confirmationLines, type HeapData, type HeapPhase, type HeapStep} from '../../state/heap-session.js';
+import {confirmationLines, type HeapData, type HeapPhase, type HeapStep} from '../../session/heap-session.js';
 import {HEAP_TABS, type HeapScreen, type HeapTab, type HeapUiState} from '../heap-keys.js';
 import {sgr, type Style} from '../sgr.js';
 import type {Theme} from '../theme.js';

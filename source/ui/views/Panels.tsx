@@ -6,14 +6,13 @@
  * capture that was not kept is removed.
  */
 import React, {useCallback, useEffect, useRef, useState} from 'react';
-import {readFileSync} from 'node:fs';
-import {join} from 'node:path';
 import {Text, type useInput} from 'ink';
-import {PerfSession, type PerfSessionData, type PerfTarget} from '../../state/perf-session.js';
-import {HeapSession, type HeapData, type HeapTarget} from '../../state/heap-session.js';
-import {loadProfileText, writeFlameExport, type LoadedProfile} from '../../headless/flame.js';
-import {buildTree, parseFoldedLines, stacksInSamples, type FlameTree} from '../../profile/tree.js';
-import type {SavedCaptureRef} from '../../state/ui.js';
+import type {PerfSessionData, PerfTarget} from '../../session/perf-session.js';
+import type {SessionFactory} from '../../session/factory.js';
+import type {HeapData, HeapTarget} from '../../session/heap-session.js';
+import {readSavedProfile, savedProfileFile, writeFlameExport} from '../../capture/store.js';
+import type {FlameTree} from '../../profile/tree.js';
+import type {SavedCaptureRef} from '../table-keys.js';
 import type {AllocatorPattern} from '../../profile/alloc-sites.js';
 import {escapeText} from '../../lib/escape.js';
 import {FlameApp, type KeySink} from '../run-flame.js';
@@ -103,17 +102,12 @@ export function capturePhaseOf(data: PerfSessionData): CapturePhase {
 
 export type PerfPanelProps = PanelProps & {
 	target: PerfTarget;
-	capturesRoot: string;
-	seconds: number;
-	frequency: number;
-	callGraph?: 'fp' | 'dwarf';
-	/** Test seam: the session (default a real PerfSession). */
-	makeSession?: (target: PerfTarget) => PerfSession;
+	/** Builds the panel's session (the composition root's factory). */
+	sessions: Pick<SessionFactory, 'perf'>;
 };
 
 export function PerfPanel(props: PerfPanelProps) {
-	const [session] = useState(() => props.makeSession?.(props.target)
-		?? new PerfSession(props.target, {capturesRoot: props.capturesRoot, seconds: props.seconds, frequency: props.frequency, callGraph: props.callGraph}));
+	const [session] = useState(() => props.sessions.perf(props.target));
 	const [data, dataRef] = useSessionData<PerfSessionData>(session);
 	const [help, setHelp] = useState(false);
 	const helpRef = useRef(false);
@@ -197,13 +191,11 @@ export function PerfPanel(props: PerfPanelProps) {
 
 export type HeapPanelProps = PanelProps & {
 	target: HeapTarget;
-	capturesRoot: string;
-	allocatorPatterns?: readonly AllocatorPattern[];
-	makeSession?: (target: HeapTarget) => HeapSession;
+	sessions: Pick<SessionFactory, 'heap'>;
 };
 
 export function HeapPanel(props: HeapPanelProps) {
-	const [session] = useState(() => props.makeSession?.(props.target) ?? new HeapSession(props.target, {capturesRoot: props.capturesRoot, allocatorPatterns: props.allocatorPatterns}));
+	const [session] = useState(() => props.sessions.heap(props.target));
 	const [data, dataRef] = useSessionData<HeapData>(session);
 	const [ui, setUiState] = useState<HeapUiState>(initialHeapUi);
 	const [help, setHelp] = useState(false);
@@ -273,33 +265,8 @@ export function HeapPanel(props: HeapPanelProps) {
 
 export type SavedCapture = SavedCaptureRef;
 
-/** A saved capture's profile: perf's folded stacks are period-weighted, shown as samples again. */
-export function loadSavedCapture(capture: SavedCapture): LoadedProfile {
-	const file = savedProfileFile(capture);
-	const text = readFileSync(file, 'utf8');
-	if (capture.kind === 'perf' && capture.samples !== undefined && capture.samples > 0) {
-		const parsed = parseFoldedLines(text);
-		const tree = buildTree(stacksInSamples(new Map(parsed.stacks), capture.samples));
-		return {tree, format: 'folded', unit: 'samples', samples: capture.samples, notes: []};
-	}
-	return loadProfileText(text, file);
-}
-
-/** The profile file of a saved capture: perf's folded stacks, a heap capture's collapsed stacks. */
-export function savedProfileFile(capture: Pick<SavedCapture, 'dir' | 'kind'>): string {
-	return join(capture.dir, capture.kind === 'perf' ? 'stacks.folded' : 'stacks.collapsed');
-}
-
 export function SavedCapturePanel(props: PanelProps & {capture: SavedCapture}) {
-	const [loaded] = useState(() => {
-		const file = savedProfileFile(props.capture);
-		try {
-			return {ok: true as const, profile: loadSavedCapture(props.capture)};
-		} catch (error) {
-			const code = (error as NodeJS.ErrnoException).code;
-			return {ok: false as const, error: code === 'ENOENT' ? `${file} is missing (the capture did not finish)` : (error as Error).message};
-		}
-	});
+	const [loaded] = useState(() => readSavedProfile(props.capture));
 	if (!loaded.ok) props.keys.current = () => props.onClose();
 	if (!loaded.ok) {
 		return <Text wrap="truncate">{`Cannot open the capture: ${escapeText(loaded.error)}\n\nAny key goes back.`}</Text>;

@@ -6,8 +6,8 @@
  * Ctrl-C during the capture: main.ts's signal handlers run the cleanups, and capturePerf's cleanup
  * stops perf (and its `sleep`) and waits for it, so nothing is left running.
  */
-import {resolve} from 'node:path';
-import {UsageError, type Flags} from '../main.js';
+import {UsageError} from '../lib/errors.js';
+import type {PerfOptions} from './options.js';
 import {capturePerf, capturesDir, newCaptureDir, type PerfProgress} from '../capture/perf.js';
 import {perfPreflight} from '../capture/preflight.js';
 import {discoverZeek, type ZeekProcess} from '../collect/discover.js';
@@ -65,39 +65,6 @@ export function resolveTarget(target: string, procfs: ProcFs, scope?: {cwdUnder:
 	throw new UsageError(`unknown node '${escapeText(target)}': known nodes are ${knownNodes(processes)} (or give a pid)`);
 }
 
-export function scopeFromFlags(flags: Pick<Flags, 'spool'>): {cwdUnder: string} | undefined {
-	return flags.spool === undefined ? undefined : {cwdUnder: resolve(flags.spool) + '/'};
-}
-
-/** --seconds, else --perf-seconds (default 10): 0.1 .. 3600. */
-export function captureSeconds(flags: Pick<Flags, 'seconds' | 'perfSeconds'>): number {
-	const flag = flags.seconds !== undefined ? '--seconds' : '--perf-seconds';
-	const value = flags.seconds ?? flags.perfSeconds;
-	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0.1 || value > 3600) {
-		throw new UsageError(`${flag} must be a number of seconds from 0.1 to 3600 (got ${escapeText(String(value))})`);
-	}
-	return value;
-}
-
-/** --call-graph fp|dwarf (default fp: frame pointers). */
-export function captureCallGraph(flags: Pick<Flags, 'callGraph'>): 'fp' | 'dwarf' {
-	const value = flags.callGraph ?? 'fp';
-	if (value !== 'fp' && value !== 'dwarf') {
-		throw new UsageError(`--call-graph must be fp or dwarf (got '${escapeText(String(value))}'); dwarf is for builds without frame pointers`);
-	}
-	return value;
-}
-
-/** --frequency, else --perf-frequency (default 99): whole Hz, 1 .. 100000. */
-export function captureFrequency(flags: Pick<Flags, 'frequency' | 'perfFrequency'>): number {
-	const flag = flags.frequency !== undefined ? '--frequency' : '--perf-frequency';
-	const value = flags.frequency ?? flags.perfFrequency;
-	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 100_000) {
-		throw new UsageError(`${flag} must be a whole number of Hz from 1 to 100000 (got ${escapeText(String(value))}); 99 is a good default`);
-	}
-	return value;
-}
-
 export type PerfJson = {
 	node: string;
 	pid: number;
@@ -133,15 +100,15 @@ function progressLine(p: PerfProgress, seconds: number): string {
 	return `${bar} ${what}`;
 }
 
-export async function runPerfCommand(args: string[], flags: Flags): Promise<number> {
+export async function runPerfCommand(args: string[], flags: PerfOptions): Promise<number> {
 	if (args.length === 0) throw new UsageError('perf needs a node name or pid: zeektop perf worker-1 [--seconds N]');
 	if (args.length > 1) throw new UsageError(`unexpected argument '${escapeText(args[1]!)}': zeektop perf takes one node name or pid`);
-	const seconds = captureSeconds(flags);
-	const frequency = captureFrequency(flags);
-	const callGraph = captureCallGraph(flags);
+	const seconds = flags.perfSeconds;
+	const frequency = flags.perfFrequency;
+	const callGraph = flags.callGraph;
 	const size = flags.json ? {width: 120, height: 40} : outputSize(flags, process.stdout);
 	const procfs = new ProcFs(flags.procRoot);
-	const target = resolveTarget(args[0]!, procfs, scopeFromFlags(flags));
+	const target = resolveTarget(args[0]!, procfs, flags.spool);
 
 	const findings = await perfPreflight({pid: target.pid, frequency}, procfs);
 	const blocking = findings.find(f => f.level === 'error');

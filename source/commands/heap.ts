@@ -9,13 +9,14 @@ import {resolve} from 'node:path';
 import {ProcFs} from '../collect/procfs.js';
 import {discoverZeek, type ZeekProcess} from '../collect/discover.js';
 import {readHeapDumpSummary, type Guidance} from '../capture/jemalloc.js';
-import {capturesDir} from '../capture/perf.js';
+import {capturesDir} from '../capture/store.js';
 import {escapeText} from '../lib/escape.js';
-import {formatBytes, padEnd, padStart, truncate} from '../lib/format.js';
-import {UsageError, type Flags} from '../main.js';
-import {DEFAULT_ALLOCATOR_PATTERNS, type AllocationSite, type AllocatorPattern} from '../profile/alloc-sites.js';
+import {formatBytes, padStart, truncate} from '../lib/format.js';
+import {UsageError} from '../lib/errors.js';
+import type {HeapOptions} from './options.js';
+import type {AllocationSite} from '../profile/alloc-sites.js';
 import type {JeprofTextReport} from '../profile/jeprof.js';
-import {analyseHeap, type HeapData, type HeapTarget} from '../state/heap-session.js';
+import {analyseHeap, type HeapData, type HeapTarget} from '../session/heap-session.js';
 
 const MAX_LISTED = 12;
 
@@ -47,19 +48,6 @@ export function resolveHeapTarget(arg: string, processes: ZeekProcess[]): HeapTa
 	const p = match[0]!;
 	if (p.launch === 'remote') throw new UsageError(`${describeNode(p)} runs on another host: run zeektop heap there`);
 	return {pid: p.pid, node: p.node ?? `pid ${p.pid}`, launch: p.launch};
-}
-
-/** --alloc-skip REGEX (repeatable): frames also skipped to find allocation sites, after the defaults. */
-export function allocatorPatternsFromFlags(flags: Pick<Flags, 'allocSkip'>): AllocatorPattern[] {
-	const extra = (flags.allocSkip ?? []).map(pattern => {
-		try {
-			new RegExp(pattern);
-		} catch (error) {
-			throw new UsageError(`--alloc-skip '${escapeText(pattern)}' is not a regular expression (${escapeText((error as Error).message)}); it matches a frame's short name, e.g. '^MyPool::Alloc$'`);
-		}
-		return {pattern, note: 'added with --alloc-skip'};
-	});
-	return [...DEFAULT_ALLOCATOR_PATTERNS, ...extra];
 }
 
 /** --base FILE must be a readable regular heap profile: checked before anything runs. */
@@ -177,17 +165,13 @@ function guidanceText(headline: string, g: Guidance | undefined): string {
 	return lines.join('\n') + '\n';
 }
 
-export async function runHeapCommand(args: string[], flags: Flags): Promise<number> {
+export async function runHeapCommand(args: string[], flags: HeapOptions): Promise<number> {
 	if (args.length === 0) throw new UsageError('heap needs a node name or pid: zeektop heap <node|pid> [--dump] [--base FILE] [--json]');
 	if (args.length > 1) throw new UsageError(`heap takes one node or pid (got ${args.map(a => `'${escapeText(a)}'`).join(', ')})`);
-	const allocatorPatterns = allocatorPatternsFromFlags(flags);
+	const allocatorPatterns = flags.allocatorPatterns;
 	const baseFile = flags.base === undefined ? undefined : checkBaseFile(flags.base);
-	if (flags.seconds !== undefined && (!Number.isFinite(flags.seconds) || flags.seconds < 1 || flags.seconds > 3600)) {
-		throw new UsageError(`--seconds must be from 1 to 3600 (got ${flags.seconds})`);
-	}
 	const procfs = new ProcFs(flags.procRoot);
-	const scope = flags.spool === undefined ? undefined : {cwdUnder: resolve(flags.spool) + '/'};
-	const target = resolveHeapTarget(args[0]!, discoverZeek(procfs, scope).processes);
+	const target = resolveHeapTarget(args[0]!, discoverZeek(procfs, flags.spool).processes);
 	let root: string;
 	try {
 		root = capturesDir({override: flags.captures, env: process.env});

@@ -4,12 +4,13 @@
  * will be named (perf map file). One finding per line: level, title, detail, fix.
  * Exit 0 when nothing is an error, 1 otherwise.
  */
-import {UsageError, type Flags} from '../main.js';
+import {UsageError} from '../lib/errors.js';
+import type {DoctorOptions} from './options.js';
 import {perfPreflight, type Finding} from '../capture/preflight.js';
 import {discoverZeek} from '../collect/discover.js';
 import {ProcFs} from '../collect/procfs.js';
 import {escapeText} from '../lib/escape.js';
-import {captureFrequency, resolveTarget, scopeFromFlags} from './perf.js';
+import {resolveTarget} from './perf.js';
 
 /** `OK    title: detail  fix: ...`, escaped, on one line. */
 export function formatFinding(finding: Finding): string {
@@ -19,11 +20,11 @@ export function formatFinding(finding: Finding): string {
 	return `${level} ${escapeText(finding.title)}${detail}${fix}`.replace(/\n/g, ' ');
 }
 
-export async function doctorFindings(args: string[], flags: Flags): Promise<Finding[]> {
+export async function doctorFindings(args: string[], flags: DoctorOptions): Promise<Finding[]> {
 	if (args.length > 1) throw new UsageError(`unexpected argument '${escapeText(args[1]!)}': zeektop doctor takes at most one node name or pid`);
 	const procfs = new ProcFs(flags.procRoot);
-	const frequency = captureFrequency(flags);
-	const scope = scopeFromFlags(flags);
+	const frequency = flags.perfFrequency;
+	const scope = flags.spool;
 	const target = args[0] === undefined ? undefined : resolveTarget(args[0], procfs, scope);
 	const findings: Finding[] = [];
 	if (target === undefined) {
@@ -53,7 +54,7 @@ export async function doctorFindings(args: string[], flags: Flags): Promise<Find
 	return findings;
 }
 
-export async function runDoctorCommand(args: string[], flags: Flags): Promise<number> {
+export async function runDoctorCommand(args: string[], flags: DoctorOptions): Promise<number> {
 	const findings = await doctorFindings(args, flags);
 	const code = findings.some(f => f.level === 'error') ? 1 : 0;
 	if (flags.json) process.stdout.write(JSON.stringify({ok: code === 0, findings}, null, 2) + '\n');

@@ -6,7 +6,7 @@ import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:f
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {needTool, repoRoot} from '../helpers/env.js';
-import {PerfSession, type PerfSessionData} from '../../source/state/perf-session.js';
+import {PerfSession, type PerfSessionData} from '../../source/session/perf-session.js';
 import {topFunctions} from '../../source/profile/top.js';
 
 const work = mkdtempSync(join(tmpdir(), 'zeektop-perf-session-'));

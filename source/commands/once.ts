@@ -1,5 +1,5 @@
 import type {Monitor, Snapshot} from '../state/monitor.js';
-import {fitColumns, headerLine, nodeNameWidth, rowLine} from '../ui/columns.js';
+import {EMPTY_STATE, fitColumns, headerLine, nodeNameWidth, rowLine} from '../ui/columns.js';
 import {formatBytes, formatPercent} from '../lib/format.js';
 import {escapeText} from '../lib/escape.js';
 import {snapshotJson} from './snapshot-json.js';
@@ -18,8 +18,7 @@ export async function takeSnapshot(monitor: Monitor, intervalMs: number): Promis
 	return monitor.tick();
 }
 
-export const EMPTY_STATE =
-	'No Zeek processes found: looked in /proc for processes named zeek or zeek.<node> (zeekctl, zeek -j supervisor, systemd, standalone). Try `zeektop demo` for a simulated sensor.';
+export {EMPTY_STATE} from '../ui/columns.js';
 
 export function renderOnceText(snapshot: Snapshot, width: number, unicode: boolean): string {
 	const h = snapshot.host;

@@ -6,8 +6,9 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {run} from '../../source/capture/runner.js';
 import {ProcFs} from '../../source/collect/procfs.js';
-import {UsageError} from '../../source/main.js';
-import {captureFrequency, captureSeconds, resolveTarget} from '../../source/headless/perf.js';
+import {UsageError} from '../../source/lib/errors.js';
+import {resolveTarget} from '../../source/commands/perf.js';
+import {parseOptions} from '../../source/commands/options.js';
 import {defaultScenario, startCluster, type SimCluster} from '../../source/sim/launcher.js';
 import {SIM_HOT_FUNCTION} from '../../source/sim/names.js';
 import {needTool, repoRoot} from '../helpers/env.js';
@@ -84,13 +85,13 @@ describe('resolving a node name or pid (fixture /proc)', () => {
 	});
 
 	test('--seconds and --frequency are checked', () => {
-		assert.equal(captureSeconds({seconds: undefined, perfSeconds: 10}), 10);
-		assert.equal(captureSeconds({seconds: 2.5, perfSeconds: 10}), 2.5);
-		fails(() => captureSeconds({seconds: Number.NaN, perfSeconds: 10}), /^--seconds must be a number of seconds from 0\.1 to 3600 \(got NaN\)$/);
-		fails(() => captureSeconds({seconds: 0, perfSeconds: 10}), /--seconds/);
-		fails(() => captureSeconds({seconds: undefined, perfSeconds: -1}), /^--perf-seconds/);
-		assert.equal(captureFrequency({frequency: undefined, perfFrequency: 99}), 99);
-		fails(() => captureFrequency({frequency: 99.5, perfFrequency: 99}), /^--frequency must be a whole number/);
+		assert.equal(parseOptions({seconds: undefined, perfSeconds: 10}).perfSeconds, 10);
+		assert.equal(parseOptions({seconds: 2.5, perfSeconds: 10}).perfSeconds, 2.5);
+		fails(() => parseOptions({seconds: Number.NaN, perfSeconds: 10}), /^--seconds must be a number of seconds from 0\.1 to 3600 \(got NaN\)$/);
+		fails(() => parseOptions({seconds: 0, perfSeconds: 10}), /--seconds/);
+		fails(() => parseOptions({seconds: undefined, perfSeconds: -1}), /^--perf-seconds/);
+		assert.equal(parseOptions({frequency: undefined, perfFrequency: 99}).perfFrequency, 99);
+		fails(() => parseOptions({frequency: 99.5, perfFrequency: 99}), /^--frequency must be a whole number/);
 	});
 });
 

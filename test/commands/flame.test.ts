@@ -4,8 +4,9 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {run} from '../../source/capture/runner.js';
-import {loadProfileText, outputSize, renderProfileReport, stacksInSamples} from '../../source/headless/flame.js';
-import {UsageError} from '../../source/main.js';
+import {loadProfileText, outputSize, renderProfileReport, stacksInSamples} from '../../source/commands/flame.js';
+import {UsageError} from '../../source/lib/errors.js';
+import {parseOptions} from '../../source/commands/options.js';
 import {buildTree} from '../../source/profile/tree.js';
 import {corpusDir, repoRoot} from '../helpers/env.js';
 
@@ -106,7 +107,8 @@ test('loading: format detection, period weights become sample counts, unknown te
 	assert.deepEqual(outputSize({width: undefined, height: undefined}, {isTTY: false}), {width: 120, height: 40});
 	assert.deepEqual(outputSize({width: undefined, height: undefined}, {isTTY: true, columns: 90, rows: 30}), {width: 90, height: 29});
 	assert.deepEqual(outputSize({width: 60, height: 10}, {isTTY: true, columns: 90, rows: 30}), {width: 60, height: 10});
-	assert.throws(() => outputSize({width: 100.5, height: undefined}, {}), UsageError);
+	// --width is checked once, with the other flags (commands/options.ts).
+	assert.throws(() => parseOptions({width: 100.5}), UsageError);
 	const report = renderProfileReport(buildTree([['x\u001b[2J;y', 1]]), {width: 40, height: 5});
 	assert.ok(!report.includes('\u001b'), 'symbols escaped in the report');
 });

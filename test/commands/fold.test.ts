@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {gunzipSync} from 'node:zlib';
 import {run} from '../../source/capture/runner.js';
-import {foldStream, foldedBytes} from '../../source/headless/fold.js';
+import {foldStream, foldedBytes} from '../../source/commands/fold.js';
 import {corpusDir, repoRoot} from '../helpers/env.js';
 
 const cli = join(repoRoot, 'dist', 'cli.js');

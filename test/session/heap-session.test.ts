@@ -4,7 +4,7 @@
  * tab, per-dump caching, capture directory, cancel, on-demand dump, waiting for the next interval
  * dump, timed capture with prof_active:false (and sampling switched off again on cancel).
  */
-import {after, afterEach, beforeEach, test} from 'node:test';
+import {after, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -18,15 +18,14 @@ import {allocationSites} from '../../source/profile/alloc-sites.js';
 import {
 	HeapSession,
 	analyseHeap,
-	clearHeapMemo,
+	
 	estimateNextDumpAtMs,
 	heapFlameTree,
 	pickDumps,
 	planHeap,
 	subtractStacks,
 	type HeapData,
-	type HeapDeps,
-} from '../../source/state/heap-session.js';
+	type HeapDeps, HeapMemo} from '../../source/session/heap-session.js';
 
 const PID = 4242;
 const corpus = (name: string) => corpusDir('zeek-real', 'standalone', 'jemalloc', name);
@@ -46,7 +45,6 @@ function tempDir(prefix: string): string {
 after(() => {
 	for (const d of dirs) rmSync(d, {recursive: true, force: true});
 });
-beforeEach(() => clearHeapMemo());
 
 /** A node directory with `n` interval dumps of PID (real heap_v2 files), 10 s apart. */
 function nodeDir(n: number): string {
@@ -179,7 +177,8 @@ test('subtractStacks is exact growth; heapFlameTree keeps the positive part with
 test('newest dump against the previous: growth first, then stacks, base stacks, live; all tabs filled', async () => {
 	const dir = nodeDir(4);
 	const calls: Call[] = [];
-	const d = deps(() => jemallocState(dir, 'prof:true,lg_prof_interval:30'), {runJeprof: fakeJeprof(calls, {delayMs: 30})});
+	// One memo, as the session factory shares among the sessions of one zeektop.
+	const d = deps(() => jemallocState(dir, 'prof:true,lg_prof_interval:30'), {runJeprof: fakeJeprof(calls, {delayMs: 30}), memo: new HeapMemo()});
 	const session = new HeapSession(target, d);
 	const seen: HeapData[] = [];
 	session.subscribe(data => seen.push(data));
@@ -366,7 +365,7 @@ test('prof_active:false: timed capture switches sampling on, dumps, switches it 
 	assert.deepEqual(session.data.actions, ['dump', 'capture']);
 	const run = session.handle('capture');
 	await sleep(80);
-	const phase = session.data.phase;
+	const phase = session.data.phase as {kind: string; stage?: string; seconds?: number};
 	assert.ok(phase.kind === 'capturing' && phase.stage === 'sampling' && phase.seconds === 0.2);
 	await run;
 	assert.deepEqual(log, ['active=true', 'dump', 'active=false']);
@@ -405,4 +404,3 @@ test('analyseHeap with dumpFirst: a dump on an active node, a timed capture on a
 	assert.equal(withBase.base?.name, `jeprof.out.${PID}.0.i0.heap`);
 });
 
-afterEach(() => clearHeapMemo());

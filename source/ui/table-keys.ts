@@ -1,6 +1,6 @@
-import type {NodeRow} from './tracker.js';
-import {COLUMNS, SORTABLE, type ColumnId} from '../ui/columns.js';
-import type {Command} from '../ui/keymap.js';
+import type {NodeRow} from '../state/tracker.js';
+import {COLUMNS, SORTABLE, type ColumnId} from './columns.js';
+import type {Command} from './keymap.js';
 
 /** UI state and its reducer: commands (from the keymap) in, state out. Pure. */
 

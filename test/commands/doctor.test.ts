@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {join} from 'node:path';
 import {run} from '../../source/capture/runner.js';
-import {formatFinding} from '../../source/headless/doctor.js';
+import {formatFinding} from '../../source/commands/doctor.js';
 import {needTool, repoRoot} from '../helpers/env.js';
 
 const cli = join(repoRoot, 'dist', 'cli.js');

@@ -20,6 +20,7 @@ import {perfPreflight, type Finding} from '../capture/preflight.js';
 import {onCleanup} from '../lib/cleanup.js';
 import {systemClock, type Clock} from '../lib/clock.js';
 import {buildTree, stacksInSamples, type FlameTree} from '../profile/tree.js';
+import type {Session} from './session.js';
 
 export type PerfTarget = {pid: number; node: string};
 
@@ -62,7 +63,7 @@ export type PerfSessionDeps = {
 	capture?: typeof capturePerf;
 };
 
-export class PerfSession {
+export class PerfSession implements Session<PerfSessionData> {
 	private d: PerfSessionData;
 	private readonly listeners = new Set<(data: PerfSessionData) => void>();
 	private readonly procfs: ProcFs;

@@ -7,13 +7,11 @@
  * and the sort of the output lines is Perl's byte order.
  */
 import {createReadStream, statSync} from 'node:fs';
-import {UsageError, type Flags} from '../main.js';
+import {UsageError} from '../lib/errors.js';
+import type {FoldOptions as FoldCommandOptions} from './options.js';
 import {escapeText} from '../lib/escape.js';
 import {PerfFolder, formatFolded, type FoldOptions, type FoldResult} from '../profile/fold.js';
 
-export function foldOptionsFromFlags(flags: Pick<Flags, 'pid' | 'tid' | 'kernel' | 'jit' | 'all' | 'addrs'>): FoldOptions {
-	return {pid: flags.pid, tid: flags.tid, kernel: flags.kernel, jit: flags.jit, all: flags.all, addrs: flags.addrs};
-}
 
 /** Fold a stream of latin1-decoded text (or bytes, decoded here as latin1). */
 export async function foldStream(stream: AsyncIterable<string | Buffer>, options: FoldOptions = {}): Promise<FoldResult> {
@@ -52,13 +50,13 @@ function write(data: Buffer): Promise<void> {
 	});
 }
 
-export async function runFoldCommand(args: string[], flags: Flags): Promise<number> {
+export async function runFoldCommand(args: string[], flags: FoldCommandOptions): Promise<number> {
 	if (args.length > 1) throw new UsageError(`unexpected argument '${escapeText(args[1]!)}': zeektop fold takes one file (or - for stdin)`);
 	const path = args[0];
 	const input = openInput(path);
 	let result: FoldResult;
 	try {
-		result = await foldStream(input, foldOptionsFromFlags(flags));
+		result = await foldStream(input, {...flags.fold});
 	} catch (error) {
 		throw new UsageError(`cannot read ${escapeText(path ?? 'stdin')}: ${escapeText((error as Error).message)}`);
 	}

@@ -4,14 +4,15 @@
  */
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
+import {DEFAULT_ALLOCATOR_PATTERNS} from '../../source/profile/alloc-sites.js';
 import {readFileSync} from 'node:fs';
 import {corpusDir, repoRoot} from '../helpers/env.js';
-import {UsageError} from '../../source/main.js';
+import {UsageError} from '../../source/lib/errors.js';
 import type {ZeekProcess} from '../../source/collect/discover.js';
-import {checkBaseFile, heapJson, heapText, resolveHeapTarget} from '../../source/headless/heap.js';
+import {checkBaseFile, heapJson, heapText, resolveHeapTarget} from '../../source/commands/heap.js';
 import {parseJeprofCollapsed, parseJeprofText} from '../../source/profile/jeprof.js';
 import {allocationSites} from '../../source/profile/alloc-sites.js';
-import type {HeapData} from '../../source/state/heap-session.js';
+import type {HeapData} from '../../source/session/heap-session.js';
 
 function proc(pid: number, node: string | null, extra: Partial<ZeekProcess> = {}): ZeekProcess {
 	return {
@@ -61,7 +62,7 @@ function corpusData(): HeapData {
 		target: {pid: 11501, node: 'zeek', launch: 'standalone'},
 		phase: {kind: 'ready'},
 		actions: [],
-		captureSeconds: 30,
+		captureSeconds: 30, allocatorPatterns: DEFAULT_ALLOCATOR_PATTERNS,
 		dump: {path: '/spool/zeek/jeprof.out.11501.24.i24.heap', name: 'jeprof.out.11501.24.i24.heap', sizeBytes: 1, mtimeMs: 0},
 		base: {path: '/spool/zeek/jeprof.out.11501.2.i2.heap', name: 'jeprof.out.11501.2.i2.heap', sizeBytes: 1, mtimeMs: 0},
 		steps: [],

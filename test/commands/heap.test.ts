@@ -16,7 +16,7 @@ import {parseStat} from '../../source/collect/proc-parse.js';
 import {listHeapDumps, readHeapDumpSummary} from '../../source/capture/jemalloc.js';
 import {defaultScenario, findJemalloc, startCluster, type SimCluster, type SimNode} from '../../source/sim/launcher.js';
 import {SIM_LEAK_FUNCTION} from '../../source/sim/names.js';
-import {HeapSession, clearHeapMemo} from '../../source/state/heap-session.js';
+import {HeapSession} from '../../source/session/heap-session.js';
 
 const procfs = new ProcFs();
 const cli = join(repoRoot, 'dist', 'cli.js');
@@ -208,7 +208,6 @@ describe('zeektop heap on a simulated cluster', {concurrency: false}, () => {
 
 	test('time to the first table (the UI path) against jeprof --text alone on the same dump', async t => {
 		if (!ready(t)) return;
-		clearHeapMemo();
 		const w2 = node('worker-2');
 		const session = new HeapSession({pid: w2.pid, node: 'worker-2', launch: 'zeekctl'}, {capturesRoot: join(work, 'captures'), cacheDir: null});
 		const t0 = performance.now();

@@ -1,0 +1,86 @@
+/**
+ * The live table and the demo: the composition root that builds the real collectors, the monitor
+ * and the capture sessions' factory, and hands them to the view (or to `--once`).
+ */
+import {existsSync} from 'node:fs';
+import {ProcFs} from '../collect/procfs.js';
+import {MetricsCollector} from '../collect/metrics/collector.js';
+import {systemClock} from '../lib/clock.js';
+import {UsageError} from '../lib/errors.js';
+import {Monitor, type Problem} from '../state/monitor.js';
+import {unicodeOk} from '../ui/glyphs.js';
+import {colorEnabled} from '../ui/theme.js';
+import {renderOnceJson, renderOnceText, takeSnapshot} from './once.js';
+import type {DemoOptions, TopOptions} from './options.js';
+
+export type Scope = {cwdUnder?: string; notes?: Problem[]};
+
+export function makeCollector(options: Pick<TopOptions, 'metricsUrls' | 'metricsIntervalMs' | 'metricsTimeoutMs'>): MetricsCollector | undefined {
+	if (options.metricsUrls === null) return undefined;
+	return new MetricsCollector({
+		clock: systemClock, intervalMs: options.metricsIntervalMs, timeoutMs: options.metricsTimeoutMs, maxBytes: 32 * 1024 * 1024,
+		fixedUrls: options.metricsUrls,
+	});
+}
+
+export function makeMonitor(options: Pick<TopOptions, 'procRoot' | 'metricsUrls' | 'metricsIntervalMs' | 'metricsTimeoutMs'>, scope: Scope, threadPids?: () => Iterable<number>): Monitor {
+	return new Monitor({
+		procfs: new ProcFs(options.procRoot), clock: systemClock, threadPids, cwdUnder: scope.cwdUnder, notes: scope.notes,
+		metrics: makeCollector(options),
+	});
+}
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+	const {simSourcePath} = await import('../sim/build.js');
+	if (!existsSync(simSourcePath)) {
+		throw new UsageError(`the simulated sensor's source (${simSourcePath}) is not here, as in the one-file bundle: run the demo from the npm package or a clone (npm run demo)`);
+	}
+	const {defaultScenario, startCluster, SimStartError, DEMO_LG_PROF_INTERVAL} = await import('../sim/launcher.js');
+	process.stderr.write(`zeektop: starting a simulated Zeek cluster (${options.workers} workers, ${options.layout} layout)...\n`);
+	let cluster;
+	try {
+		cluster = await startCluster(defaultScenario({workers: options.workers, layout: options.layout}), {lgProfInterval: DEMO_LG_PROF_INTERVAL});
+	} catch (error) {
+		if (error instanceof SimStartError) throw new UsageError(error.message);
+		throw error;
+	}
+	try {
+		const notes = cluster.notes.map(message => ({scope: 'demo', message}));
+		return await runTop(options, {cwdUnder: cluster.spoolDir + '/', notes});
+	} finally {
+		await cluster.stop();
+	}
+}
+
+export async function runTop(options: TopOptions, scope: Scope = {cwdUnder: options.spool?.cwdUnder}): Promise<number> {
+	if (options.once || options.json) {
+		const monitor = makeMonitor(options, scope);
+		const snapshot = await takeSnapshot(monitor, options.intervalMs);
+		process.stdout.write(options.json ? renderOnceJson(snapshot) : renderOnceText(snapshot, process.stdout.columns || 120, unicodeOk()));
+		return 0;
+	}
+	if (!process.stdout.isTTY || !process.stdin.isTTY) {
+		throw new UsageError('the interactive view needs a terminal; use --once (or --once --json) for scripts and pipes');
+	}
+	const {runInteractive} = await import('../ui/run.js');
+	const {capturesPath} = await import('../capture/store.js');
+	const detailPid = {current: null as number | null};
+	const monitor = makeMonitor(options, scope, () => (detailPid.current === null ? [] : [detailPid.current]));
+	const capturesRoot = capturesPath({override: options.captures, env: process.env});
+	const {createSessionFactory} = await import('../session/factory.js');
+	return runInteractive({
+		monitor,
+		intervalMs: options.intervalMs,
+		capturesRoot,
+		sessions: createSessionFactory({
+			capturesRoot, perfSeconds: options.perfSeconds, perfFrequency: options.perfFrequency,
+			perfCallGraph: options.callGraph, allocatorPatterns: options.allocatorPatterns,
+		}),
+		perfSeconds: options.perfSeconds,
+		perfFrequency: options.perfFrequency,
+		perfCallGraph: options.callGraph,
+		allocatorPatterns: options.allocatorPatterns,
+		theme: {color: colorEnabled(process.env, true), unicode: unicodeOk()},
+		detailPid,
+	});
+}

@@ -7,7 +7,8 @@
 import {ProcFs} from '../collect/procfs.js';
 import {parseStat} from '../collect/proc-parse.js';
 import type {Clock} from '../lib/clock.js';
-import {describeFailure, run, type RunResult} from './runner.js';
+import {describeFailure, runDetached, type RunResult} from './runner.js';
+import {onCleanup} from '../lib/cleanup.js';
 
 /**
  * gdb convenience variables that are really register aliases in gdb: assigning to `$fp` clobbered
@@ -161,17 +162,28 @@ export async function runGdbBatch(pid: number, commands: readonly string[], opti
 	if (options.signal?.aborted) onAbort();
 	else options.signal?.addEventListener('abort', onAbort, {once: true});
 
-	const running = run(options.gdbPath ?? 'gdb', args, {
+	// gdb runs detached from zeektop's terminal (its own session; output in files): the SIGHUP of an
+	// ssh connection dropping, a Ctrl-C or zeektop dying must never end it between attach and
+	// detach. zeektop's own exit paths wait for it (bounded) through the cleanup below.
+	const running = runDetached(options.gdbPath ?? 'gdb', args, {
 		signal: stopGdb.signal,
 		// gdb's quit path on SIGTERM detaches; SIGKILL after the grace period.
 		stopSignal: 'SIGTERM',
 		killGraceMs: 2000,
 		maxStdoutBytes: 1 << 20,
 	});
+	const unregister = onCleanup(async () => {
+		await Promise.race([running, new Promise(r => setTimeout(r, options.exitWaitMs ?? 4000).unref())]);
+		const now = readState(procfs, pid);
+		if (now === 't' || now === 'T') {
+			await ensureRunning(procfs, pid, stateBefore);
+		}
+	});
 	let result: RunResult;
 	try {
 		result = await running;
 	} finally {
+		unregister();
 		clearInterval(poll);
 		clearTimeout(timer);
 		if (escalation) clearTimeout(escalation);

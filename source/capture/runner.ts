@@ -1,4 +1,7 @@
 import {spawn, type ChildProcess, type SpawnOptions} from 'node:child_process';
+import {closeSync, mkdtempSync, openSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 
 /**
  * The one module that spawns child processes. Every child is tracked so that quit, Ctrl-C,
@@ -184,4 +187,83 @@ export function describeFailure(tool: string, result: RunResult, packageName?: s
 	if (result.timedOut) return `${tool} timed out`;
 	const last = result.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
 	return `${tool} failed (${result.signal ?? `exit ${result.code}`})${last ? `: ${last}` : ''}`;
+}
+
+export type DetachedOptions = {
+	/** Stop the child (stopSignal, then SIGKILL after killGraceMs) when this fires. */
+	signal?: AbortSignal;
+	stopSignal?: NodeJS.Signals;
+	killGraceMs?: number;
+	/** Cap on stdout read back (bytes). */
+	maxStdoutBytes?: number;
+};
+
+/**
+ * Run a child that must outlive whatever happens to zeektop: in a session and process group of its
+ * own (setsid), so the terminal's SIGHUP (an ssh connection dropping), Ctrl-C's SIGINT and Ctrl-Z
+ * never reach it, with stdin from /dev/null and stdout/stderr in files of a private temporary
+ * directory, so zeektop dying cannot close a pipe under it (SIGPIPE). zeektop still waits for it
+ * and reads its output; if zeektop is gone, the child finishes on its own. For gdb, which must
+ * never die between attach and detach.
+ */
+export function runDetached(command: string, args: string[], options: DetachedOptions = {}): Promise<RunResult> {
+	const started = performance.now();
+	const dir = mkdtempSync(join(tmpdir(), 'zeektop-run-'));
+	const outPath = join(dir, 'stdout');
+	const errPath = join(dir, 'stderr');
+	const outFd = openSync(outPath, 'w', 0o600);
+	const errFd = openSync(errPath, 'w', 0o600);
+	const readBack = (path: string, max: number): {text: string; truncated: boolean} => {
+		try {
+			const buf = readFileSync(path);
+			return {text: buf.subarray(0, max).toString('utf8'), truncated: buf.length > max};
+		} catch {
+			return {text: '', truncated: false}; // never written: the child did not start
+		}
+	};
+	return new Promise(resolve => {
+		let child: ChildProcess;
+		const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: NodeJS.ErrnoException, aborted = false) => {
+			const out = readBack(outPath, options.maxStdoutBytes ?? 16 * 1024 * 1024);
+			const err = readBack(errPath, 65536 * 16);
+			rmSync(dir, {recursive: true, force: true});
+			resolve({
+				code, signal, stdout: out.text, stderr: err.text.slice(-65536), timedOut: false, aborted,
+				truncated: out.truncated, durationMs: performance.now() - started, spawnError,
+			});
+		};
+		try {
+			child = spawn(command, args, {detached: true, stdio: ['ignore', outFd, errFd]});
+		} catch (error) {
+			closeSync(outFd);
+			closeSync(errFd);
+			finish(null, null, error as NodeJS.ErrnoException);
+			return;
+		}
+		// The child has its own copies of the descriptors now.
+		closeSync(outFd);
+		closeSync(errFd);
+		live.add(child);
+		let aborted = false;
+		let killTimer: NodeJS.Timeout | undefined;
+		let spawnError: NodeJS.ErrnoException | undefined;
+		const onAbort = () => {
+			aborted = true;
+			if (child.exitCode !== null || child.signalCode !== null) return;
+			child.kill(options.stopSignal ?? 'SIGTERM');
+			killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? 2000);
+			killTimer.unref();
+		};
+		if (options.signal?.aborted) onAbort();
+		else options.signal?.addEventListener('abort', onAbort, {once: true});
+		child.on('error', error => {
+			spawnError = error as NodeJS.ErrnoException;
+		});
+		child.on('close', (code, signal) => {
+			live.delete(child);
+			if (killTimer) clearTimeout(killTimer);
+			options.signal?.removeEventListener('abort', onAbort);
+			finish(code, signal, spawnError, aborted);
+		});
+	});
 }

@@ -163,7 +163,41 @@ type AddressEntry = {
 };
 
 type ObjectCache = {v: number; key: string; image: string; inline: boolean; entries: Record<string, AddressEntry>};
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
+/**
+ * On disk, names are interned (one C++ name with its template arguments is shared by hundreds of
+ * addresses): entries are [nm (string index, -1 no table, -2 outside), fn, file:line, fn, …].
+ */
+type DiskCache = {v: number; key: string; image: string; inline: boolean; strings: string[]; entries: Record<string, number[]>};
+
+function toDisk(c: ObjectCache): DiskCache {
+	const strings: string[] = [];
+	const index = new Map<string, number>();
+	const id = (s: string) => {
+		let i = index.get(s);
+		if (i === undefined) index.set(s, (i = strings.push(s) - 1));
+		return i;
+	};
+	const entries: Record<string, number[]> = {};
+	for (const [m, e] of Object.entries(c.entries)) entries[m] = [e.nm === null ? -1 : e.nm === 'outside' ? -2 : id(e.nm), ...e.a2l.flatMap(([f, l]) => [id(f), id(l)])];
+	return {v: c.v, key: c.key, image: c.image, inline: c.inline, strings, entries};
+}
+
+function fromDisk(d: DiskCache): ObjectCache {
+	const str = (i: number) => {
+		const s = d.strings[i];
+		if (typeof s !== 'string') throw new Error('string index');
+		return s;
+	};
+	const entries: Record<string, AddressEntry> = {};
+	for (const [m, codes] of Object.entries(d.entries)) {
+		if (!Array.isArray(codes) || codes.length % 2 !== 1) throw new Error('entry');
+		const a2l: Array<[string, string]> = [];
+		for (let i = 1; i < codes.length; i += 2) a2l.push([str(codes[i]!), str(codes[i + 1]!)]);
+		entries[m] = {nm: codes[0] === -1 ? null : codes[0] === -2 ? 'outside' : str(codes[0]!), a2l};
+	}
+	return {v: d.v, key: d.key, image: d.image, inline: d.inline, entries};
+}
 
 export type SymbolizeOptions = {
 	/** Cache directory (per build-id files); undefined: no cache. */
@@ -222,9 +256,9 @@ function readCache(file: string, key: string, notes: string[]): ObjectCache | un
 		return undefined; // not cached yet
 	}
 	try {
-		const c = JSON.parse(text) as ObjectCache;
-		if (c.v !== CACHE_VERSION || c.key !== key || typeof c.entries !== 'object' || c.entries === null) throw new Error('shape');
-		return c;
+		const d = JSON.parse(text) as DiskCache;
+		if (d.v !== CACHE_VERSION || d.key !== key || typeof d.entries !== 'object' || d.entries === null || !Array.isArray(d.strings)) throw new Error('shape');
+		return fromDisk(d);
 	} catch {
 		notes.push(`symbol cache ${file} was unreadable (corrupt or from another version); rebuilt`);
 		return undefined;
@@ -235,7 +269,7 @@ function writeCache(dir: string, file: string, cache: ObjectCache, maxBytes: num
 	try {
 		mkdirSync(dir, {recursive: true, mode: 0o700});
 		const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
-		writeFileSync(tmp, JSON.stringify(cache), {mode: 0o600});
+		writeFileSync(tmp, JSON.stringify(toDisk(cache)), {mode: 0o600});
 		renameSync(tmp, file);
 		evict(dir, maxBytes, file);
 	} catch {

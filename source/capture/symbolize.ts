@@ -105,7 +105,7 @@ class ElfFile {
 			const strtab = this.sections[symtab.link];
 			if (strtab) {
 				const b = nmBoundaries(parseSymbols(this.read(symtab), this.read(strtab), this.sections));
-				if (b.names.length > 0) return b;
+				if (b.count > 0) return b;
 			}
 		}
 		const dynsym = this.sections.find(s => s.type === SHT_DYNSYM);
@@ -119,7 +119,7 @@ class ElfFile {
 				return nmBoundaries(parseSymbols(this.read(dynsym), this.read(strtab), this.sections, versions));
 			}
 		}
-		return {starts: new Float64Array(0), ends: new Float64Array(0), names: [], sepSeen: false};
+		return {starts: new Float64Array(0), ends: new Float64Array(0), count: 0, name: () => '', sepSeen: false};
 	}
 
 	close(): void {
@@ -447,13 +447,13 @@ export async function symbolizeAddresses(objects: readonly MappedObject[], pcs: 
 					const t0 = performance.now();
 					const bounds = elf.boundaries();
 					stats.nmReadMs += performance.now() - t0;
-					const hit = missing.map(m => (bounds.names.length === 0 ? null : lookupBoundary(bounds, Number(BigInt(`0x${m}`)))));
+					const hit = missing.map(m => (bounds.count === 0 ? null : lookupBoundary(bounds, Number(BigInt(`0x${m}`)))));
 					// Only what is needed from the (possibly large) table is kept past this loop.
 					const nameSlot = new Map<number, {slot: number; start: number}>();
 					for (const h of hit) {
 						if (typeof h !== 'number' || nameSlot.has(h)) continue;
 						nameSlot.set(h, {slot: allNames.length, start: bounds.starts[h]!});
-						allNames.push(bounds.names[h]!);
+						allNames.push(bounds.name(h));
 					}
 					work.inline = bounds.sepSeen;
 					work.hit = hit;

@@ -97,18 +97,33 @@ export function parseDebuglink(b: Uint8Array): string | undefined {
 	return new TextDecoder('latin1').decode(b.subarray(0, end));
 }
 
-/** One symbol as nm sees it. */
-export type NmSymbol = {
-	/** As nm sorts and demangles it: the stored name, `@@VER` / `@VER` appended for .dynsym. */
-	name: string;
-	value: number;
+/**
+ * The symbols `nm` lists with an address (defined; not section/file symbols), kept compact: a
+ * big C++ binary has a million symbols, so names stay bytes in the string table until asked for.
+ */
+export type SymbolSet = {
+	count: number;
+	values: Float64Array;
+	/** Name offsets into `strtab`. */
+	nameOff: Uint32Array;
 	/** nm's type letter is `t` or `T` (code, not weak, not ifunc): jeprof prefers those at one address. */
-	isText: boolean;
+	isText: Uint8Array;
+	strtab: Uint8Array;
+	/** .dynsym: the `@@VER` / `@VER` nm appends, by position. */
+	suffix?: Map<number, string>;
 };
 
+/** nm's name of symbol i (as nm sorts and demangles it). */
+export function symbolName(set: SymbolSet, i: number): string {
+	const s = cString(set.strtab, set.nameOff[i]!, utf8);
+	const v = set.suffix?.get(i);
+	return v === undefined ? s : s + v;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
 /**
- * The symbols `nm` lists with an address (defined; not section/file symbols), from a
- * .symtab/.dynsym and its string table; for .dynsym with .gnu.version/.gnu.version_d, the
+ * From a .symtab/.dynsym and its string table; for .dynsym with .gnu.version/.gnu.version_d, the
  * version nm appends.
  */
 export function parseSymbols(
@@ -116,38 +131,41 @@ export function parseSymbols(
 	strtab: Uint8Array,
 	sections: readonly ElfSection[],
 	versions?: {versym: Uint8Array; verdef: Uint8Array; verdefStrtab: Uint8Array},
-): NmSymbol[] {
+): SymbolSet {
 	const v = new DataView(symtab.buffer, symtab.byteOffset, symtab.byteLength);
-	const d = new TextDecoder('utf-8');
 	const versionNames = versions ? parseVerdef(versions.verdef, versions.verdefStrtab) : undefined;
 	const vs = versions ? new DataView(versions.versym.buffer, versions.versym.byteOffset, versions.versym.byteLength) : undefined;
-	const out: NmSymbol[] = [];
-	const count = Math.floor(symtab.length / 24);
-	for (let i = 1; i < count; i++) {
+	const total = Math.floor(symtab.length / 24);
+	const values = new Float64Array(total);
+	const nameOff = new Uint32Array(total);
+	const isText = new Uint8Array(total);
+	const suffix = versions ? new Map<number, string>() : undefined;
+	let n = 0;
+	for (let i = 1; i < total; i++) {
 		const o = i * 24;
-		const nameOff = v.getUint32(o, true);
+		const off = v.getUint32(o, true);
 		const info = symtab[o + 4]!;
 		const shndx = v.getUint16(o + 6, true);
-		const value = Number(v.getBigUint64(o + 8, true));
 		const type = info & 0xf;
 		const bind = info >> 4;
 		if (shndx === 0) continue; // undefined: nm prints it without an address
 		if (type === 3 || type === 4) continue; // STT_SECTION, STT_FILE: BFD marks them debugging
-		let name = cString(strtab, nameOff, d);
-		if (name === '') continue;
-		if (vs && versionNames && i * 2 + 2 <= versions!.versym.length) {
-			const raw = vs.getUint16(i * 2, true);
-			const idx = raw & 0x7fff;
-			const vname = idx >= 2 ? versionNames.get(idx) : undefined;
-			if (vname !== undefined) name += `${raw & 0x8000 ? '@' : '@@'}${vname}`;
-		}
+		if (off >= strtab.length || strtab[off] === 0) continue;
+		values[n] = Number(v.getBigUint64(o + 8, true));
+		nameOff[n] = off;
 		const section = shndx < 0xff00 ? sections[shndx] : undefined;
 		const code = section !== undefined && (section.flags & SHF_EXECINSTR) !== 0;
 		// nm: weak → W/w, STT_GNU_IFUNC → i, STB_GNU_UNIQUE → u; only plain code symbols are t/T.
-		const isText = code && bind !== 2 && bind !== 10 && type !== 10;
-		out.push({name, value, isText});
+		isText[n] = code && bind !== 2 && bind !== 10 && type !== 10 ? 1 : 0;
+		if (vs && versionNames && suffix && i * 2 + 2 <= versions!.versym.length) {
+			const raw = vs.getUint16(i * 2, true);
+			const idx = raw & 0x7fff;
+			const vname = idx >= 2 ? versionNames.get(idx) : undefined;
+			if (vname !== undefined) suffix.set(n, `${raw & 0x8000 ? '@' : '@@'}${vname}`);
+		}
+		n++;
 	}
-	return out;
+	return {count: n, values, nameOff, isText, strtab, ...(suffix ? {suffix} : {})};
 }
 
 function parseVerdef(b: Uint8Array, strtab: Uint8Array): Map<number, string> {
@@ -166,9 +184,34 @@ function parseVerdef(b: Uint8Array, strtab: Uint8Array): Map<number, string> {
 	return out;
 }
 
-/** Byte order of C's strcmp (what nm's sort uses in the C locale). */
-function strcmp(a: string, b: string): number {
-	return a < b ? -1 : a > b ? 1 : 0;
+/** C's strcmp on two names (byte order, what nm's sort uses in the C locale). */
+function compareNames(set: SymbolSet, a: number, b: number): number {
+	const t = set.strtab;
+	let i = set.nameOff[a]!;
+	let j = set.nameOff[b]!;
+	for (;;) {
+		const x = t[i] ?? 0;
+		const y = t[j] ?? 0;
+		if (x !== y || x === 0) {
+			if (x === 0 && y === 0 && set.suffix) {
+				const sa = set.suffix.get(a) ?? '';
+				const sb = set.suffix.get(b) ?? '';
+				return sa < sb ? -1 : sa > sb ? 1 : 0;
+			}
+			return x - y;
+		}
+		i++;
+		j++;
+	}
+}
+
+const FINI = [0x5f, 0x66, 0x69, 0x6e, 0x69, 0]; // "_fini\0"
+
+function isFini(set: SymbolSet, i: number): boolean {
+	if (set.suffix?.has(i)) return false;
+	const o = set.nameOff[i]!;
+	for (let k = 0; k < FINI.length; k++) if (set.strtab[o + k] !== FINI[k]) return false;
+	return true;
 }
 
 /**
@@ -177,35 +220,38 @@ function strcmp(a: string, b: string): number {
  * if any, else the first), each ending where the next address starts; the last ends at its own
  * start. `sepSeen`: `_fini` was among them (jeprof then runs addr2line with -i).
  */
-export type Boundaries = {starts: Float64Array; ends: Float64Array; names: string[]; sepSeen: boolean};
+export type Boundaries = {starts: Float64Array; ends: Float64Array; count: number; name(i: number): string; sepSeen: boolean};
 
-export function nmBoundaries(symbols: NmSymbol[]): Boundaries {
-	const sorted = [...symbols].sort((a, b) => a.value - b.value || strcmp(a.name, b.name));
+export function nmBoundaries(set: SymbolSet): Boundaries {
+	const order = Array.from({length: set.count}, (_, i) => i);
+	order.sort((a, b) => set.values[a]! - set.values[b]! || compareNames(set, a, b));
 	const starts: number[] = [];
-	const names: string[] = [];
+	const chosen: number[] = [];
 	let sepSeen = false;
 	let lastStart = -1;
-	let routine: string | undefined;
-	for (const s of sorted) {
-		if (s.value === lastStart) {
-			if (s.isText) routine = s.name;
+	let routine = -1;
+	for (const i of order) {
+		const value = set.values[i]!;
+		if (value === lastStart) {
+			if (set.isText[i]) routine = i;
 			continue;
 		}
-		if (s.name === '_fini') sepSeen = true;
-		if (routine !== undefined) {
+		if (isFini(set, i)) sepSeen = true;
+		if (routine >= 0) {
 			starts.push(lastStart);
-			names.push(routine);
+			chosen.push(routine);
 		}
-		lastStart = s.value;
-		routine = s.name;
+		lastStart = value;
+		routine = i;
 	}
-	if (routine !== undefined) {
+	if (routine >= 0) {
 		starts.push(lastStart);
-		names.push(routine);
+		chosen.push(routine);
 	}
 	const ends = new Float64Array(starts.length);
 	for (let i = 0; i < starts.length; i++) ends[i] = i + 1 < starts.length ? starts[i + 1]! : starts[i]!;
-	return {starts: Float64Array.from(starts), ends, names, sepSeen};
+	const picked = Uint32Array.from(chosen);
+	return {starts: Float64Array.from(starts), ends, count: starts.length, name: (i: number) => symbolName(set, picked[i]!), sepSeen};
 }
 
 /**
@@ -214,7 +260,7 @@ export function nmBoundaries(symbols: NmSymbol[]): Boundaries {
  * otherwise none (jeprof then names the frame by its address).
  */
 export function lookupBoundary(b: Boundaries, mpc: number): number | undefined {
-	const n = b.starts.length;
+	const n = b.count;
 	if (n === 0) return undefined;
 	let lo = 0;
 	let hi = n - 1;

@@ -52,4 +52,8 @@ if (want('heap')) {
 	const {benchHeap} = await import('./heap.js');
 	report(await benchHeap());
 }
+if (want('heap-v2')) {
+	const {benchHeapV2} = await import('./heap-v2.js');
+	report(await benchHeapV2());
+}
 process.exit(0);

@@ -69,6 +69,17 @@ export function checkBaseFile(path: string): string {
 	return full;
 }
 
+/** `zeektop heap FILE`: a path to a heap dump rather than a node name or pid. */
+function looksLikeDumpFile(arg: string): boolean {
+	if (/^\d+$/.test(arg)) return false;
+	if (/\.heap$/.test(arg) || arg.includes('/')) return true;
+	try {
+		return lstatSync(arg).isFile();
+	} catch {
+		return false; // not a file: a node name
+	}
+}
+
 export type HeapJson = {
 	node: string;
 	pid: number;
@@ -168,6 +179,12 @@ function guidanceText(headline: string, g: Guidance | undefined): string {
 export async function runHeapCommand(args: string[], flags: HeapOptions): Promise<number> {
 	if (args.length === 0) throw new UsageError('heap needs a node name or pid: zeektop heap <node|pid> [--dump] [--base FILE] [--json]');
 	if (args.length > 1) throw new UsageError(`heap takes one node or pid (got ${args.map(a => `'${escapeText(a)}'`).join(', ')})`);
+	if (looksLikeDumpFile(args[0]!)) {
+		const {runHeapFile} = await import('./heap-file.js');
+		if (flags.base !== undefined) checkBaseFile(flags.base);
+		const f = flags.heapFile;
+		return runHeapFile({dump: args[0]!, binary: f.binary, base: flags.base, format: f.format, showBytes: f.showBytes, metric: f.metric, cum: f.cum}, {stdout: process.stdout, stderr: process.stderr});
+	}
 	const allocatorPatterns = flags.allocatorPatterns;
 	const baseFile = flags.base === undefined ? undefined : checkBaseFile(flags.base);
 	const procfs = new ProcFs(flags.procRoot);
@@ -183,7 +200,7 @@ export async function runHeapCommand(args: string[], flags: HeapOptions): Promis
 	const reported = new Set<string>();
 	const data = await analyseHeap(
 		target,
-		{procfs, capturesRoot: root, captureSeconds: flags.seconds, concurrency: 2, allocatorPatterns},
+		{procfs, capturesRoot: root, captureSeconds: flags.seconds, concurrency: 2, allocatorPatterns, useJeprof: flags.useJeprof},
 		{
 			baseFile,
 			dumpFirst: flags.dump,

@@ -45,6 +45,15 @@ export const FLAGS: readonly FlagSpec[] = [
 	{name: 'captures', type: 'string', value: 'DIR', commands: ['top', 'demo', 'perf', 'heap'], help: 'where captures are kept (default $XDG_STATE_HOME/zeektop/captures)'},
 	{name: 'dump', type: 'boolean', default: false, commands: ['heap'], help: 'heap: take an on-demand dump through gdb first (the node pauses for a moment)'},
 	{name: 'base', type: 'string', value: 'FILE', commands: ['heap'], help: 'heap: growth since this dump instead of the one before the newest'},
+	{name: 'binary', type: 'string', value: 'BIN', commands: ['heap'], help: 'heap DUMP: the program the dump is of (default: the dump\'s main object, from its MAPPED_LIBRARIES)'},
+	{name: 'text', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: print what jeprof --text prints, byte for byte (the default for a dump file)'},
+	{name: 'collapsed', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: print what jeprof --collapsed prints (stacks and counts; order aside)'},
+	{name: 'showBytes', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: sizes in bytes, not MB (jeprof --show_bytes)'},
+	{name: 'inuseObjects', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: count live objects (jeprof --inuse_objects)'},
+	{name: 'allocSpace', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: bytes allocated, freed or not (jeprof --alloc_space; needs prof_accum)'},
+	{name: 'allocObjects', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: objects allocated (jeprof --alloc_objects; needs prof_accum)'},
+	{name: 'cum', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: sort by the cumulative column (jeprof --cum)'},
+	{name: 'jeprof', type: 'boolean', default: false, commands: ['top', 'demo', 'heap'], help: "heap tables through the Perl jeprof instead of zeektop's own reader (a cross-check; needs libjemalloc-dev and perl)"},
 	{name: 'allocSkip', type: 'string', isMultiple: true, value: 'REGEX', commands: ['top', 'demo', 'heap'], help: 'heap: also skip frames matching REGEX to find allocation sites (repeatable; a custom pool allocator, say)'},
 	{name: 'print', type: 'boolean', default: false, commands: ['flame'], help: 'flame: print the report instead of the interactive view'},
 	{name: 'width', type: 'number', value: 'N', commands: ['perf', 'heap', 'flame'], help: 'width of printed reports (default: the terminal, else 120)'},
@@ -87,6 +96,10 @@ export type Options = {
 	dump: boolean;
 	base?: string;
 	allocatorPatterns: AllocatorPattern[];
+	/** `heap DUMP.heap`: the jeprof-compatible table. */
+	heapFile: {binary?: string; format: 'text' | 'collapsed'; showBytes: boolean; metric: 'inuse_space' | 'inuse_objects' | 'alloc_space' | 'alloc_objects'; cum: boolean};
+	/** Heap tables through jeprof (--jeprof). */
+	useJeprof: boolean;
 	print: boolean;
 	width?: number;
 	height?: number;
@@ -95,10 +108,10 @@ export type Options = {
 	layout: 'zeek6' | 'zeek7' | 'zeek8';
 };
 
-export type TopOptions = Pick<Options, 'intervalMs' | 'once' | 'json' | 'metricsUrls' | 'metricsIntervalMs' | 'metricsTimeoutMs' | 'procRoot' | 'spool' | 'perfSeconds' | 'perfFrequency' | 'callGraph' | 'captures' | 'allocatorPatterns'>;
+export type TopOptions = Pick<Options, 'intervalMs' | 'once' | 'json' | 'metricsUrls' | 'metricsIntervalMs' | 'metricsTimeoutMs' | 'procRoot' | 'spool' | 'perfSeconds' | 'perfFrequency' | 'callGraph' | 'captures' | 'allocatorPatterns' | 'useJeprof'>;
 export type DemoOptions = TopOptions & Pick<Options, 'workers' | 'layout'>;
 export type PerfOptions = Pick<Options, 'json' | 'procRoot' | 'spool' | 'perfSeconds' | 'perfFrequency' | 'mainThread' | 'callGraph' | 'captures' | 'width' | 'height'>;
-export type HeapOptions = Pick<Options, 'json' | 'procRoot' | 'spool' | 'seconds' | 'captures' | 'dump' | 'base' | 'allocatorPatterns' | 'width'>;
+export type HeapOptions = Pick<Options, 'json' | 'procRoot' | 'spool' | 'seconds' | 'captures' | 'dump' | 'base' | 'allocatorPatterns' | 'width' | 'heapFile' | 'useJeprof'>;
 export type FoldOptions = Pick<Options, 'fold'>;
 export type FlameOptions = Pick<Options, 'print' | 'width' | 'height'>;
 export type DoctorOptions = Pick<Options, 'procRoot' | 'spool' | 'perfFrequency' | 'json'>;
@@ -126,6 +139,7 @@ const USAGE: ReadonlyArray<[string, string]> = [
 	['zeektop demo [--once --json]', 'the same on a simulated Zeek cluster (no Zeek needed)'],
 	['zeektop perf <node|pid> [--seconds N] [--frequency HZ] [--main-thread] [--json]', 'perf capture: top functions and an ASCII flame graph'],
 	['zeektop heap <node|pid> [--dump] [--base FILE] [--json]', 'jemalloc heap profile: top table, growth, allocation sites'],
+	['zeektop heap DUMP.heap [--base OLD.heap] [--binary BIN] [--text|--collapsed]', 'what jeprof prints for a dump, without jeprof or Perl'],
 	['zeektop fold [FILE|-] [--pid|--tid|--kernel|--jit|--all|--addrs]', 'perf script text to folded stacks (stackcollapse-perf.pl)'],
 	['zeektop flame FILE [--print] [--width N] [--height N]', 'a folded file, perf script text or jeprof --collapsed output'],
 	['zeektop doctor [node|pid]', 'can this host be profiled? each finding with its fix'],
@@ -235,6 +249,21 @@ function optionalString(value: unknown): string | undefined {
 	return typeof value === 'string' ? value : undefined;
 }
 
+function heapFileOf(flags: RawFlags): Options['heapFile'] {
+	if (flags.text === true && flags.collapsed === true) throw new UsageError('--text and --collapsed are two different outputs: give one');
+	const metrics = (['inuseObjects', 'allocSpace', 'allocObjects'] as const).filter(m => flags[m] === true);
+	if (metrics.length > 1) throw new UsageError(`${metrics.map(dashed).join(' and ')} are different measures: give one`);
+	const metric = ({inuseObjects: 'inuse_objects', allocSpace: 'alloc_space', allocObjects: 'alloc_objects'} as const)[metrics[0] ?? 'inuseObjects'];
+	const binary = optionalString(flags.binary);
+	return {
+		...(binary === undefined ? {} : {binary}),
+		format: flags.collapsed === true ? 'collapsed' : 'text',
+		showBytes: flags.showBytes === true,
+		metric: metrics.length === 0 ? 'inuse_space' : metric,
+		cum: flags.cum === true,
+	};
+}
+
 /** Raw flags → validated options; the first bad flag is a UsageError naming it and its range. */
 export function parseOptions(flags: RawFlags): Options {
 	const intervalMs = numberIn('--interval', flags.interval ?? 1000, 100, 3_600_000, 'at least 100 ms');
@@ -263,6 +292,8 @@ export function parseOptions(flags: RawFlags): Options {
 		dump: flags.dump === true,
 		...(optionalString(flags.base) === undefined ? {} : {base: optionalString(flags.base)}),
 		allocatorPatterns: allocatorPatternsOf(flags.allocSkip),
+		heapFile: heapFileOf(flags),
+		useJeprof: flags.jeprof === true,
 		print: flags.print === true,
 		...(flags.width === undefined ? {} : {width: optionalSize('--width', flags.width, 20)}),
 		...(flags.height === undefined ? {} : {height: optionalSize('--height', flags.height, 3)}),

@@ -75,6 +75,7 @@ export async function runTop(options: TopOptions, scope: Scope = {cwdUnder: opti
 		sessions: createSessionFactory({
 			capturesRoot, perfSeconds: options.perfSeconds, perfFrequency: options.perfFrequency,
 			perfCallGraph: options.callGraph, allocatorPatterns: options.allocatorPatterns,
+			heap: {useJeprof: options.useJeprof},
 		}),
 		perfSeconds: options.perfSeconds,
 		perfFrequency: options.perfFrequency,

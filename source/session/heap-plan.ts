@@ -110,6 +110,11 @@ export type HeapDeps = {
 	tickMs?: number;
 	/** Polling for a new interval dump. Default 500 ms. */
 	pollMs?: number;
+	/**
+	 * Run the Perl jeprof (the old path, kept as a cross-check: --jeprof) instead of zeektop's own
+	 * heap_v2 reader and symbolizer (capture/heap-tables.ts), which need only binutils.
+	 */
+	useJeprof?: boolean;
 	/** jeprof results and capture directories already made; default: this session's own. */
 	memo?: HeapMemo;
 	/** Test seams; default the real capture/jemalloc.ts functions. */
@@ -207,6 +212,12 @@ export function heapFlameTree(stacks: ReadonlyMap<string, number>): FlameTree {
 	return buildTree(short);
 }
 
+export const BINUTILS_GUIDANCE: Guidance = {
+	headline: 'addr2line and nm are not installed: zeektop needs them to name the functions of heap dumps',
+	steps: ['Install binutils: apt-get install binutils (Debian/Ubuntu), dnf install binutils (RHEL/Fedora). jeprof and Perl are not needed.'],
+	check: ['addr2line --version', 'nm --version'],
+};
+
 export const JEPROF_GUIDANCE: Guidance = {
 	headline: 'jeprof is not installed: it turns heap dumps into tables',
 	steps: [
@@ -239,7 +250,8 @@ export type HeapPlan =
 export function planHeap(
 	state: JemallocState,
 	launch: LaunchMode,
-	tools: {jeprof: boolean; gdb: boolean},
+	/** jeprof: the table maker is there (binutils, or jeprof itself with viaJeprof). */
+	tools: {jeprof: boolean; gdb: boolean; viaJeprof?: boolean},
 	options: {captureSeconds?: number; hasBaseFile?: boolean} = {},
 ): HeapPlan {
 	const seconds = options.captureSeconds ?? 30;
@@ -253,7 +265,7 @@ export function planHeap(
 		if (inactive && tools.gdb) actions.push('capture');
 	}
 	if (state.kind !== 'profiling') return {kind: 'cannot', actions, guidance: guidanceFor(state, launch)};
-	if (!tools.jeprof) return {kind: 'cannot', actions: [], guidance: JEPROF_GUIDANCE};
+	if (!tools.jeprof) return {kind: 'cannot', actions: [], guidance: tools.viaJeprof ? JEPROF_GUIDANCE : BINUTILS_GUIDANCE};
 	if (state.dumps.length > 0) return {kind: 'analyse', actions};
 	const denied = state.notes.find(n => n.startsWith('cannot list ') && n.endsWith('permission denied'));
 	if (denied) return {kind: 'cannot', actions: [], guidance: unreadableGuidance('the dump directory', 'permission denied', state.dumpDir)};

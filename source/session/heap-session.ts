@@ -11,6 +11,7 @@
  * (kind 'heap') so the analysis survives zeekctl cleaning its spool.
  */
 import type {Session} from './session.js';
+import {runHeapTables} from '../capture/heap-tables.js';
 import {accessSync, constants as fsConstants, lstatSync, writeFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {basename, delimiter, isAbsolute, join} from 'node:path';
@@ -20,7 +21,7 @@ import {onCleanup} from '../lib/cleanup.js';
 import {detectJemalloc, dumpNow as realDumpNow, listHeapDumps, readHeapDumpSummary, runJeprof as realRunJeprof, setProfActive as realSetProfActive, type DumpNowResult, type HeapDumpFile, type JemallocState, type JeprofRunFailure, type JeprofRunSuccess} from '../capture/jemalloc.js';
 import {newCaptureDir} from '../capture/perf.js';
 import {DEFAULT_ALLOCATOR_PATTERNS, allocationSites, type AllocatorPattern} from '../profile/alloc-sites.js';
-import {type FileKey, GDB_MISSING, type HeapData, type HeapDeps, type HeapDumpRef, type HeapIntent, HeapMemo, type HeapSessionOptions, type HeapStep, type HeapStepId, type HeapTarget, JEPROF_GUIDANCE, dumpRef, estimateNextDumpAtMs, fileKey, heapFlameTree, pickDumps, planHeap, subtractStacks, unreadableGuidance, formatIntervalBytes} from './heap-plan.js';
+import {type FileKey, GDB_MISSING, type HeapData, type HeapDeps, type HeapDumpRef, type HeapIntent, HeapMemo, type HeapSessionOptions, type HeapStep, type HeapStepId, type HeapTarget, JEPROF_GUIDANCE, dumpRef, estimateNextDumpAtMs, fileKey, heapFlameTree, pickDumps, planHeap, subtractStacks, unreadableGuidance, formatIntervalBytes, BINUTILS_GUIDANCE} from './heap-plan.js';
 
 // The plan's types and pure helpers are part of the session's interface.
 export * from './heap-plan.js';
@@ -234,7 +235,11 @@ export class HeapSession implements Session<HeapData> {
 	}
 
 	private tools() {
-		return {jeprof: toolAvailable(this.deps.jeprofPath ?? 'jeprof', this.env), gdb: toolAvailable(this.deps.gdbPath ?? 'gdb', this.env)};
+		// The tables need jeprof only on the --jeprof path; zeektop's own reader needs binutils.
+		const tables = this.deps.runJeprof || !this.deps.useJeprof
+			? this.deps.runJeprof !== undefined || (toolAvailable('addr2line', this.env) && toolAvailable('nm', this.env))
+			: toolAvailable(this.deps.jeprofPath ?? 'jeprof', this.env);
+		return {jeprof: tables, gdb: toolAvailable(this.deps.gdbPath ?? 'gdb', this.env), viaJeprof: this.deps.useJeprof === true};
 	}
 
 	private isComplete(file: HeapDumpFile): boolean {
@@ -465,7 +470,7 @@ export class HeapSession implements Session<HeapData> {
 			let result: JeprofRunSuccess | JeprofRunFailure | undefined = this.memo.jeprof.get(memoKey);
 			const memoHit = result !== undefined;
 			if (!result) {
-				const run = this.deps.runJeprof ?? realRunJeprof;
+				const run = this.deps.runJeprof ?? (this.deps.useJeprof ? realRunJeprof : runHeapTables);
 				result = await run({
 					binary,
 					dump: file.path,
@@ -497,7 +502,7 @@ export class HeapSession implements Session<HeapData> {
 			}
 			if (step === this.d.steps[0]) {
 				if (result.ok) this.d.phase = {kind: 'ready'};
-				else if (!result.aborted) this.d.phase = {kind: 'failed', reason: result.reason, guidance: /jeprof is not installed/.test(result.reason) ? JEPROF_GUIDANCE : undefined};
+				else if (!result.aborted) this.d.phase = {kind: 'failed', reason: result.reason, guidance: /jeprof is not installed/.test(result.reason) ? JEPROF_GUIDANCE : /(addr2line|nm) is not installed/.test(result.reason) ? BINUTILS_GUIDANCE : undefined};
 			}
 			this.emit();
 		};

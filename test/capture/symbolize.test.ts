@@ -129,6 +129,12 @@ describe('identical to jeprof on the fixture program', {concurrency: false}, () 
 				assert.match(text, /\(inline\)/, 'inlined frames from DWARF');
 				// --binary defaults to the dump's program.
 				assert.equal(await ours({dump, mode: 'text', cacheDir}), text);
+				// The command line: zeektop heap DUMP --base OLD prints what jeprof --text --base prints.
+				const cli = await run(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'heap', dump, '--base', base, '--binary', v.bin], {env: {...process.env, XDG_CACHE_HOME: join(work, 'xdg-cli')}, timeoutMs: 120_000});
+				assert.equal(cli.code, 0, cli.stderr);
+				assert.equal(cli.stdout, await jeprof(['--text', `--base=${base}`, v.bin, dump]));
+				const collapsed = await run(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'heap', dump, '--collapsed'], {env: {...process.env, XDG_CACHE_HOME: join(work, 'xdg-cli')}, timeoutMs: 120_000});
+				assert.deepEqual(lines(collapsed.stdout), lines(await jeprof(['--collapsed', v.bin, dump])));
 			}
 			if (name === 'nodebug') assert.doesNotMatch(text, /\(inline\)/);
 		});

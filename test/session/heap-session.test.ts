@@ -145,8 +145,12 @@ test('planHeap: analyse, offer (dump / wait / capture), or the fix', () => {
 	const unreadable = planHeap(denied, 'zeekctl', tools);
 	assert.ok(unreadable.kind === 'cannot' && unreadable.guidance.headline === 'cannot read the dump directory: permission denied');
 	assert.ok(unreadable.kind === 'cannot' && /Run zeektop as root, or as the user the Zeek node runs as/.test(unreadable.guidance.steps[0]!));
-	const noJeprof = planHeap(jemallocState(dir, 'prof:true'), 'zeekctl', {jeprof: false, gdb: true});
+	const noJeprof = planHeap(jemallocState(dir, 'prof:true'), 'zeekctl', {jeprof: false, gdb: true, viaJeprof: true});
 	assert.ok(noJeprof.kind === 'cannot' && /jeprof is not installed/.test(noJeprof.guidance.headline));
+	// zeektop's own tables need binutils, not jeprof or Perl.
+	const noBinutils = planHeap(jemallocState(dir, 'prof:true'), 'zeekctl', {jeprof: false, gdb: true});
+	assert.ok(noBinutils.kind === 'cannot' && /addr2line and nm are not installed/.test(noBinutils.guidance.headline));
+	assert.ok(noBinutils.kind === 'cannot' && !/jeprof|perl/i.test(noBinutils.guidance.steps.join(' ').replace('jeprof and Perl are not needed', '')));
 });
 
 test('pickDumps skips a dump still being written; the countdown comes from interval spacing', () => {

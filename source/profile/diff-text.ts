@@ -8,7 +8,8 @@
  * (NO_COLOR, a pipe) the same facts are in the characters:
  *   [++read-----]  self grew (+ / ++ / +++ by strength)     [-write-----]  self shrank
  *   [main#######]  only in the drawn profile (new in B; gone from B with --negate)
- *   |  +  -        one-column frames (unchanged / grew / shrank)     ~~~  frames too narrow to draw
+ *   |  +  -        one-column frames (unchanged / grew / shrank); ++ -- two-column ones that changed
+ *   ~~~            frames too narrow to draw
  */
 import {displayName, fitLabel, layoutFlame, type FlameCell} from './flame-layout.js';
 import {diffLevel, normalizationNote, type DiffTopRow, type DiffTree} from './diff.js';
@@ -129,6 +130,8 @@ export function plainCell(diff: DiffTree, cell: FlameCell): string {
 	}
 	const level = diffLevel(diff, cell.id, PLAIN_LEVELS);
 	if (w === 1) return level > 0 ? '+' : level < 0 ? '-' : '|';
+	// Two columns: no room for a label, so the change alone.
+	if (w === 2 && level !== 0) return level > 0 ? '++' : '--';
 	const inner = w - 2;
 	let mark = level > 0 ? '+'.repeat(level) : '-'.repeat(-level);
 	if (mark.length > inner) mark = mark.slice(0, inner);

@@ -7,9 +7,9 @@
  *   --top (default) / --json                                per-function before, after, change
  *
  * A and B: folded files, `perf script` text, `jeprof --collapsed` output, capture directories
- * (perf or heap) or raw heap dumps (with --binary). In the views counts are normalized when the
- * totals differ (--no-normalize: raw), and the output says so; --folded follows difffolded.pl
- * (raw unless --normalize, with its truncation).
+ * (perf or heap) or raw heap dumps (with --binary). In the views CPU profiles are normalized when
+ * the totals differ (--no-normalize: raw), heap profiles are not (--normalize: they are), and the
+ * output says which; --folded follows difffolded.pl (raw unless --normalize, with its truncation).
  *
  * Exit status: 0 done, 2 bad input (one line on stderr naming the problem and the fix).
  */
@@ -28,7 +28,10 @@ export type DiffOptions = {
 	a: string;
 	b: string;
 	mode: DiffMode;
-	/** Default: on for print/top/json when the totals differ, off for folded (as difffolded.pl). */
+	/**
+	 * Default: on for CPU profiles in print/top/json when the totals differ; off for heap profiles
+	 * (bytes: the growth is the point) and for folded (as difffolded.pl).
+	 */
 	normalize?: boolean;
 	stripHex?: boolean;
 	/** print: widths from A instead of B. */
@@ -46,6 +49,8 @@ export type DiffOptions = {
 	/** For raw heap dumps: the program that wrote them. */
 	binary?: string;
 	jeprofPath?: string;
+	/** Cache jeprof's output here (the heap view's cache: state/heap-session jeprofCacheDir). */
+	jeprofCacheDir?: string;
 };
 
 export type Writer = {write(chunk: string | Uint8Array): unknown};
@@ -72,7 +77,7 @@ function check(options: DiffOptions): void {
 
 async function readInput(path: string, purpose: ReadPurpose, options: DiffOptions): Promise<ProfileInput> {
 	if (looksLikeHeapDump(path)) {
-		return readHeapDumpInput(path, {binary: options.binary, purpose, stripHex: options.stripHex, jeprofPath: options.jeprofPath});
+		return readHeapDumpInput(path, {binary: options.binary, purpose, stripHex: options.stripHex, jeprofPath: options.jeprofPath, cacheDir: options.jeprofCacheDir});
 	}
 	return readProfileInput(path, purpose, {stripHex: options.stripHex});
 }
@@ -113,12 +118,14 @@ export async function foldedDiffBytes(options: DiffOptions): Promise<Buffer> {
 export type LoadedDiff = {diff: DiffTree; before: ProfileInput; after: ProfileInput; unit: 'samples' | 'bytes'};
 
 /** Both inputs read for the views and their diff tree. */
-export async function loadDiff(options: Pick<DiffOptions, 'a' | 'b' | 'normalize' | 'stripHex' | 'negate' | 'binary' | 'jeprofPath'>): Promise<LoadedDiff> {
+export async function loadDiff(options: Pick<DiffOptions, 'a' | 'b' | 'normalize' | 'stripHex' | 'negate' | 'binary' | 'jeprofPath' | 'jeprofCacheDir'>): Promise<LoadedDiff> {
 	const full = {...options, mode: 'top' as const};
 	const before = await readInput(options.a, 'view', full);
 	const after = await readInput(options.b, 'view', full);
 	sameKind(before, after);
-	const diff = buildDiffTree(before.stacks, after.stacks, {normalize: options.normalize ?? true, negate: options.negate});
+	// CPU profiles of different lengths compare as shares; heap profiles as bytes (growth is the point).
+	const normalize = options.normalize ?? before.unit === 'samples';
+	const diff = buildDiffTree(before.stacks, after.stacks, {normalize, negate: options.negate});
 	return {diff, before, after, unit: before.unit};
 }
 

@@ -35,13 +35,13 @@ const ANCESTOR_BG = 238;
 const COLOR_LEVELS = GREW_BG.length;
 const PLAIN_LEVELS = 3;
 
-/** The legend printed above a diff graph (one line). */
-export function diffLegend(diff: DiffTree, color: boolean, unit = 'samples'): string {
+/** The legend printed above a diff graph (two lines, under 90 columns). */
+export function diffLegend(diff: DiffTree, color: boolean, unit = 'samples'): string[] {
 	const side = diff.negate ? 'A (before)' : 'B (after)';
 	const onlyWhat = diff.negate ? 'gone from B' : 'new in B';
-	const biggest = `largest change of one stack: ${formatCount(diff.maxDelta)} ${unit}`;
-	if (color) return `widths: ${side}; red: self grew in B, blue: shrank (stronger = larger); underlined: ${onlyWhat}; ${biggest}`;
-	return `widths: ${side}; [+name] self grew in B, [-name] shrank (++/--, +++/--- larger); [name###] ${onlyWhat}; ~ too narrow; ${biggest}`;
+	const first = `widths: ${side}; colour: change of self ${unit} (largest, one stack: ${formatCount(diff.maxDelta)})`;
+	if (color) return [first, `red: grew in B  blue: shrank  (stronger = larger)  underlined: ${onlyWhat}`];
+	return [first, `[+f] grew in B  [-f] shrank  (++/--, +++/--- larger)  [f###] ${onlyWhat}  ~ too narrow`];
 }
 
 /** Header lines for a diff: what A and B are, normalization, the legend. Caller escapes labels. */
@@ -52,7 +52,7 @@ export function diffHeaderLines(diff: DiffTree, labels: {before: string; after: 
 	];
 	const note = normalizationNote(diff, unit);
 	if (note) lines.push(note);
-	lines.push(diffLegend(diff, color, unit));
+	lines.push(...diffLegend(diff, color, unit));
 	return lines;
 }
 

@@ -13,12 +13,12 @@
  *
  * Exit status: 0 done, 2 bad input (one line on stderr naming the problem and the fix).
  */
-import {renameSync, unlinkSync, writeFileSync} from 'node:fs';
+import {linkSync, renameSync, unlinkSync, writeFileSync} from 'node:fs';
 import {dirname, basename, join} from 'node:path';
 import {readHeapDumpInput} from '../capture/heap-input.js';
 import {looksLikeHeapDump, ProfileInputError, readProfileInput, type ProfileInput, type ReadPurpose} from '../collect/profile-input.js';
 import {escapeText} from '../lib/escape.js';
-import {buildDiffTree, diffFolded, diffTopFunctions, formatFoldedDiff, selfDelta, totalDelta, type DiffTopRow, type DiffTree} from '../profile/diff.js';
+import {buildDiffTree, diffFolded, diffTopFunctions, foldedDiffOf, formatFoldedDiff, selfDelta, totalDelta, type DiffTopRow, type DiffTree} from '../profile/diff.js';
 import {diffFlameLines, diffHeaderLines, diffTableLines} from '../profile/diff-text.js';
 import {pathOf} from '../profile/tree.js';
 
@@ -188,6 +188,32 @@ export function diffReport(loaded: LoadedDiff, options: Pick<DiffOptions, 'mode'
 		if (diff.normalized && totalChange !== 0) lines.push(`(after normalization the totals differ by ${totalChange.toFixed(1)}: rounding)`);
 	}
 	return lines.join('\n') + '\n';
+}
+
+/**
+ * The diff view's export key: the diff as a two-count folded file (`stack before after`, what
+ * flamegraph.pl draws as a differential) in `dir`, named zeektop-diff-<UTC stamp>.folded; written
+ * to a temporary name first and linked into place, so it never overwrites nor appears half
+ * written. Returns the path.
+ */
+export function writeDiffExport(diff: DiffTree, dir: string, now: Date = new Date()): string {
+	const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+	const text = Buffer.from(foldedDiffOf(diff), 'utf8');
+	const tmp = join(dir, `.zeektop-diff-${stamp}.${process.pid}.tmp`);
+	writeFileSync(tmp, text, {mode: 0o600, flag: 'wx'});
+	try {
+		for (let n = 1; ; n++) {
+			const file = join(dir, `zeektop-diff-${stamp}${n === 1 ? '' : `-${n}`}.folded`);
+			try {
+				linkSync(tmp, file);
+				return file;
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 100) throw error;
+			}
+		}
+	} finally {
+		unlinkSync(tmp);
+	}
 }
 
 export async function runDiff(options: DiffOptions, io: DiffIo): Promise<number> {

@@ -41,7 +41,7 @@ export function diffLegend(diff: DiffTree, color: boolean, unit = 'samples'): st
 	const onlyWhat = diff.negate ? 'gone from B' : 'new in B';
 	const first = `widths: ${side}; colour: change of self ${unit} (largest, one stack: ${formatCount(diff.maxDelta)})`;
 	if (color) return [first, `red: grew in B  blue: shrank  (stronger = larger)  underlined: ${onlyWhat}`];
-	return [first, `[+f] grew in B  [-f] shrank  (++/--, +++/--- larger)  [f###] ${onlyWhat}  ~ too narrow`];
+	return [first, `[+f] grew in B  [-f] shrank  (more +/- = larger)  [f###] ${onlyWhat}  ~ narrow`];
 }
 
 /** Header lines for a diff: what A and B are, normalization, the legend. Caller escapes labels. */
@@ -84,22 +84,28 @@ export function diffFlameLines(diff: DiffTree, options: DiffTextOptions): string
 	return lines;
 }
 
-/** One row of cells as a line (SGR included when `color`). */
-export function diffRowLine(diff: DiffTree, row: readonly FlameCell[], color: boolean, selectedId = -1): string {
+/**
+ * One row of cells as a line (SGR included when `color`). `matched` (a search's per-node flags)
+ * draws matches as the flame view does: '*' fill without colour, a magenta block with it.
+ */
+export function diffRowLine(diff: DiffTree, row: readonly FlameCell[], color: boolean, selectedId = -1, matched?: Uint8Array): string {
 	let line = '';
 	let x = 0;
 	for (const cell of row) {
 		if (cell.x > x) line += ' '.repeat(cell.x - x);
-		line += diffCellText(diff, cell, color, cell.id >= 0 && cell.id === selectedId);
+		const isMatch = matched !== undefined && cell.id >= 0 && matched[cell.id] === 1;
+		line += diffCellText(diff, cell, color, cell.id >= 0 && cell.id === selectedId, isMatch);
 		x = cell.x + cell.width;
 	}
 	return line;
 }
 
-function diffCellText(diff: DiffTree, cell: FlameCell, color: boolean, selected: boolean): string {
+const MATCH_BG = 201;
+
+function diffCellText(diff: DiffTree, cell: FlameCell, color: boolean, selected: boolean, isMatch = false): string {
 	const w = cell.width;
 	if (!color) {
-		const text = plainCell(diff, cell);
+		const text = plainCell(diff, cell, isMatch);
 		return selected ? `\u001b[7m${text}${RESET}` : text;
 	}
 	if (cell.kind === 'merged') return `\u001b[2m${'~'.repeat(w)}${RESET}`;
@@ -107,6 +113,7 @@ function diffCellText(diff: DiffTree, cell: FlameCell, color: boolean, selected:
 	const label = w === 1 ? ' ' : fitLabel(displayName(nameOf(diff.tree, cell.id)), inner).padEnd(inner);
 	let codes: string;
 	if (cell.kind === 'ancestor') codes = `97;48;5;${ANCESTOR_BG}`;
+	else if (isMatch) codes = `30;48;5;${MATCH_BG}`;
 	else {
 		const level = diffLevel(diff, cell.id, COLOR_LEVELS);
 		const bg = level > 0 ? GREW_BG[level - 1]! : level < 0 ? SHRANK_BG[-level - 1]! : SAME_BG;
@@ -120,7 +127,7 @@ function diffCellText(diff: DiffTree, cell: FlameCell, color: boolean, selected:
 }
 
 /** The NO_COLOR cell (see the file comment). */
-export function plainCell(diff: DiffTree, cell: FlameCell): string {
+export function plainCell(diff: DiffTree, cell: FlameCell, isMatch = false): string {
 	const w = cell.width;
 	if (cell.kind === 'merged') return '~'.repeat(w);
 	if (cell.kind === 'ancestor') {
@@ -136,7 +143,7 @@ export function plainCell(diff: DiffTree, cell: FlameCell): string {
 	let mark = level > 0 ? '+'.repeat(level) : '-'.repeat(-level);
 	if (mark.length > inner) mark = mark.slice(0, inner);
 	const label = fitLabel(displayName(nameOf(diff.tree, cell.id)), inner - mark.length);
-	const fill = diff.onlyHere[cell.id] === 1 ? '#' : '-';
+	const fill = isMatch ? '*' : diff.onlyHere[cell.id] === 1 ? '#' : '-';
 	return '[' + mark + label + fill.repeat(inner - mark.length - label.length) + ']';
 }
 

@@ -217,6 +217,9 @@ export type DiffTree = {
 	readonly normalized: boolean;
 	/** Largest |B − A| of one stack (at least 1): full colour strength, as flamegraph.pl. */
 	readonly maxDelta: number;
+	/** The stacks as given (positive counts, summed), unscaled: for the folded export. */
+	readonly beforeStacks: ReadonlyMap<string, number>;
+	readonly afterStacks: ReadonlyMap<string, number>;
 };
 
 /**
@@ -318,7 +321,18 @@ export function buildDiffTree(
 		scaleBefore,
 		normalized,
 		maxDelta,
+		beforeStacks: aStacks,
+		afterStacks: bStacks,
 	};
+}
+
+/**
+ * The diff as difffolded.pl text (`stack before after`), for flamegraph.pl: what the view shows,
+ * so normalized the way `difffolded.pl -n` normalizes (A scaled to B's total, truncated).
+ */
+export function foldedDiffOf(diff: DiffTree): string {
+	const folded = diffFolded(diff.beforeStacks, diff.afterStacks, {normalize: diff.normalized});
+	return folded.ok ? formatFoldedDiff(folded.lines) : '';
 }
 
 /** B − A of the frame's self samples: what the colour shows. */

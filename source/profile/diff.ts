@@ -236,8 +236,21 @@ export function buildDiffTree(
 	for (const [s, c] of before) if (c > 0 && c !== Infinity) aStacks.set(s, (aStacks.get(s) ?? 0) + c);
 	const bStacks = new Map<string, number>();
 	for (const [s, c] of after) if (c > 0 && c !== Infinity) bStacks.set(s, (bStacks.get(s) ?? 0) + c);
-	const beforeTree = buildTree(aStacks);
-	const afterTree = buildTree(bStacks);
+	// One sort of the union instead of one inside each buildTree: sorted input takes buildTree's
+	// fast path (prefix sharing by string comparison, no map), which halves its time (bench/diff).
+	const keys = new Set<string>(aStacks.keys());
+	for (const key of bStacks.keys()) keys.add(key);
+	const union = [...keys].sort();
+	const sortedOf = (stacks: ReadonlyMap<string, number>): Array<[string, number]> => {
+		const out: Array<[string, number]> = [];
+		for (const key of union) {
+			const c = stacks.get(key);
+			if (c !== undefined) out.push([key, c]);
+		}
+		return out;
+	};
+	const beforeTree = buildTree(sortedOf(aStacks));
+	const afterTree = buildTree(sortedOf(bStacks));
 	const totalBefore = beforeTree.totalSamples;
 	const totalAfter = afterTree.totalSamples;
 	const normalized = options.normalize === true && totalBefore > 0 && totalAfter > 0 && totalBefore !== totalAfter;

@@ -216,6 +216,34 @@ export function writeDiffExport(diff: DiffTree, dir: string, now: Date = new Dat
 	}
 }
 
+/**
+ * `zeektop diff A B` on a terminal (no --folded/--print/--top/--json): the interactive diff view.
+ * `e` writes the folded diff into `exportDir` (default: the working directory).
+ */
+export async function runDiffInteractive(
+	options: Pick<DiffOptions, 'a' | 'b' | 'normalize' | 'stripHex' | 'negate' | 'binary' | 'jeprofPath' | 'jeprofCacheDir' | 'color'> & {exportDir?: string; unicode?: boolean},
+	io: DiffIo,
+): Promise<number> {
+	let loaded: LoadedDiff;
+	try {
+		loaded = await loadDiff(options);
+	} catch (error) {
+		if (error instanceof ProfileInputError || error instanceof DiffUsageError) {
+			io.stderr.write(`zeektop: ${error.message}\n`);
+			return 2;
+		}
+		throw error;
+	}
+	const {runDiffInteractive: mount} = await import('../ui/run-diff.js');
+	const dir = options.exportDir ?? process.cwd();
+	return mount({
+		diff: loaded.diff,
+		header: {before: loaded.before.label, after: loaded.after.label, unit: loaded.unit, note: [...loaded.before.notes, ...loaded.after.notes][0]},
+		theme: {color: options.color === true, unicode: options.unicode ?? false},
+		exportView: () => `wrote ${escapeText(writeDiffExport(loaded.diff, dir))} (flamegraph.pl FILE > diff.svg)`,
+	});
+}
+
 export async function runDiff(options: DiffOptions, io: DiffIo): Promise<number> {
 	try {
 		check(options);

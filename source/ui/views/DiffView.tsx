@@ -14,6 +14,7 @@ import {diffTable, type DiffCallRow} from '../../profile/diff-nav.js';
 import {diffLegend, diffRowLine, diffTableLines, formatAmount, formatChange} from '../../profile/diff-text.js';
 import {displayName, fitLabel, layoutFlame} from '../../profile/flame-layout.js';
 import {currentZoom, flameSearch, type FlameViewState} from '../../profile/flame-nav.js';
+import type {SearchOutcome} from '../../profile/search.js';
 import {ROOT_ID, nameOf} from '../../profile/tree.js';
 import {SCOPES_BY_VIEW, footerItems} from '../keymap.js';
 import type {Theme} from '../theme.js';
@@ -56,7 +57,7 @@ function share(part: number, whole: number): string {
 }
 
 /** The graph body: exactly `rows` lines; the window follows the selection as in FlameView. */
-export function diffBodyLines(diff: DiffTree, state: FlameViewState, width: number, rows: number, color: boolean): string[] {
+export function diffBodyLines(diff: DiffTree, state: FlameViewState, width: number, rows: number, color: boolean, search: SearchOutcome | null = flameSearch(diff.tree, state)): string[] {
 	const tree = diff.tree;
 	const layout = layoutFlame(tree, {width, zoomId: currentZoom(state), rootAtTop: true});
 	const pad = (lines: string[]) => {
@@ -64,7 +65,6 @@ export function diffBodyLines(diff: DiffTree, state: FlameViewState, width: numb
 		return state.rootAtTop ? [...lines, ...blanks].slice(0, rows) : [...blanks, ...lines].slice(-rows);
 	};
 	if (layout.rows.length === 0) return pad(['(no samples in the drawn profile)']);
-	const search = flameSearch(tree, state);
 	const matched = search?.ok ? search.matched : undefined;
 	const total = layout.rows.length;
 	let first = 0;
@@ -115,13 +115,13 @@ function windowAround<T>(items: readonly T[], cursor: number, visible: number): 
 function tableBody(diff: DiffTree, state: FlameViewState, width: number, rows: number, color: boolean, unit: string): {lines: string[]; status: string} {
 	const table = diffTable(diff, state);
 	if (table.kind === 'top') {
-		const all = diffTableLines(table.rows, {width, unit});
-		const [header, ...body] = all;
-		if (body.length === 0) return {lines: [styled(header!, '1', color), '(no functions)'], status: ''};
-		const cursor = Math.min(state.tableRow, body.length - 1);
-		const shown = windowAround(body, cursor, rows - 1);
+		// Only the visible rows are formatted: a profile has thousands of functions.
+		const cursor = Math.max(0, Math.min(state.tableRow, table.rows.length - 1));
+		const shown = windowAround(table.rows, cursor, rows - 1);
+		const [header, ...body] = diffTableLines(shown.items, {width, unit});
+		if (table.rows.length === 0) return {lines: [styled(header!, '1', color), '(no functions)'], status: ''};
 		const lines = [styled(truncate(header!, width), '1', color)];
-		shown.items.forEach((l, i) => lines.push(shown.start + i === cursor ? inverse(padEnd(truncate(l, width), width)) : truncate(l, width)));
+		body.forEach((l, i) => lines.push(shown.start + i === cursor ? inverse(padEnd(truncate(l, width), width)) : truncate(l, width)));
 		const r = table.rows[cursor]!;
 		return {lines, status: truncate(`${escapeText(r.function)}  row ${cursor + 1}/${table.rows.length}  Enter: select it in the graph`, width)};
 	}
@@ -182,7 +182,7 @@ export function diffFrameLines(props: DiffViewProps): string[] {
 	let body: string[];
 	let status: string;
 	if (state.mode === 'flame') {
-		body = diffBodyLines(diff, state, width, bodyRows, color);
+		body = diffBodyLines(diff, state, width, bodyRows, color, search);
 		status = frameStatus(diff, state.selectedId, unit, width);
 	} else {
 		const t = tableBody(diff, state, width, bodyRows, color, unit);

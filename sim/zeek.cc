@@ -12,7 +12,7 @@
 // Environment (all optional):
 //   CLUSTER_NODE                node name (else the last `-p <name>` that is not a zeekctl prefix)
 //   ZEEKTOP_SIM_ROLE            manager | logger | proxy | worker | standalone (else from the name)
-//   ZEEKTOP_SIM_BEHAVIOUR       steady | overloaded | leaking | crashing | idle
+//   ZEEKTOP_SIM_BEHAVIOUR       steady | overloaded | leaking | crashing | shifting | idle
 //                               (default: steady for workers, idle for the others)
 //   ZEEKTOP_SIM_CRASH_AFTER     seconds until a `crashing` node dies of SIGSEGV (default 10)
 //   ZEEKTOP_SIM_DUTY            percent of a core for the packet loop of steady/leaking/crashing
@@ -67,7 +67,7 @@
 namespace sim {
 
 enum class Role { Manager, Logger, Proxy, Worker, Standalone };
-enum class Behaviour { Idle, Steady, Overloaded, Leaking, Crashing };
+enum class Behaviour { Idle, Steady, Overloaded, Leaking, Crashing, Shifting };
 enum class Layout { Zeek6, Zeek7, Zeek8 };
 
 struct Config {
@@ -85,6 +85,7 @@ struct Config {
 	double duty = 0.08;
 	double leak_rate = 1536.0 * 1024;
 	double leak_cap = 512.0 * 1024 * 1024;
+	double shift_after = 30; // shifting: seconds of uptime before the hot path changes
 	pid_t watch_pid = 0;
 };
 
@@ -1388,6 +1389,38 @@ void service_slice(double dt) {
 
 } // namespace sim
 
+// ---------------------------------------------------------------------------------------------
+// shifting: a worker whose hot path changes after ZEEKTOP_SIM_SHIFT_AFTER s, so that a
+// differential flame graph of "before" and "after" captures has a real story: connection-key
+// hashing is hot first, then (a new ruleset, say) signature matching takes over.
+namespace zeek::detail {
+struct CompositeHash {
+	NOINLINE static uint64_t MakeHashKey(const uint8_t* data, uint32_t n, uint64_t h);
+};
+uint64_t CompositeHash::MakeHashKey(const uint8_t* data, uint32_t n, uint64_t h) {
+	for (int i = 0; i < 12; ++i) h = sim::churn(data + (i & 7), n, h);
+	return h;
+}
+struct RuleMatcher {
+	NOINLINE static uint64_t Match(const uint8_t* data, uint32_t n, uint64_t h);
+};
+uint64_t RuleMatcher::Match(const uint8_t* data, uint32_t n, uint64_t h) {
+	for (int i = 0; i < 12; ++i) h = sim::churn(data + (i & 15), n, h ^ uint64_t(i));
+	return h;
+}
+} // namespace zeek::detail
+
+namespace sim {
+bool shifting() { return cfg.behaviour == Behaviour::Shifting; }
+
+// Called once per batch of packets by the shifting worker's loop.
+void shift_work(double elapsed) {
+	const uint8_t* data = payload + (rnd() % 4096);
+	if (elapsed < cfg.shift_after) sink = zeek::detail::CompositeHash::MakeHashKey(data, 4096, sink);
+	else sink = zeek::detail::RuleMatcher::Match(data, 4096, sink);
+}
+} // namespace sim
+
 void zeek::run_state::detail::run_loop() {
 	using namespace sim;
 	set_status("RUNNING", "run_loop");
@@ -1396,6 +1429,7 @@ void zeek::run_state::detail::run_loop() {
 	double duty = cfg.duty;
 	if (cfg.behaviour == Behaviour::Overloaded) duty = 1.0;
 	if (cfg.behaviour == Behaviour::Idle && packets) duty = 0.01;
+	if (cfg.behaviour == Behaviour::Shifting) duty = std::max(duty, 0.25);
 	double last_house = 0;
 	double last_slice = mono();
 	double drop_carry = 0;
@@ -1407,6 +1441,7 @@ void zeek::run_state::detail::run_loop() {
 			do {
 				iosource::PktSrc::Process(16);
 				EventMgr::Drain();
+				if (shifting()) shift_work(elapsed);
 			} while (mono() - t0 < slice * duty && !stopping.load(std::memory_order_relaxed));
 			uint64_t got = ctr.pkts_recv.load(std::memory_order_relaxed) - before;
 			if (cfg.behaviour == Behaviour::Overloaded) {
@@ -1515,10 +1550,11 @@ int main(int argc, char** argv) {
 	cfg.role = role == "manager" ? Role::Manager : role == "logger" ? Role::Logger : role == "proxy" ? Role::Proxy : role == "worker" ? Role::Worker : Role::Standalone;
 	bool packets = cfg.role == Role::Worker || cfg.role == Role::Standalone;
 	std::string behaviour = env("ZEEKTOP_SIM_BEHAVIOUR") ? env("ZEEKTOP_SIM_BEHAVIOUR") : (packets ? "steady" : "idle");
-	cfg.behaviour = behaviour == "overloaded" ? Behaviour::Overloaded : behaviour == "leaking" ? Behaviour::Leaking : behaviour == "crashing" ? Behaviour::Crashing : behaviour == "idle" ? Behaviour::Idle : Behaviour::Steady;
+	cfg.behaviour = behaviour == "overloaded" ? Behaviour::Overloaded : behaviour == "leaking" ? Behaviour::Leaking : behaviour == "crashing" ? Behaviour::Crashing : behaviour == "shifting" ? Behaviour::Shifting : behaviour == "idle" ? Behaviour::Idle : Behaviour::Steady;
 	std::string layout = env("ZEEKTOP_SIM_LAYOUT") ? env("ZEEKTOP_SIM_LAYOUT") : "zeek8";
 	cfg.layout = layout == "zeek6" ? Layout::Zeek6 : layout == "zeek7" ? Layout::Zeek7 : Layout::Zeek8;
 	if (const char* v = env("ZEEKTOP_SIM_CRASH_AFTER")) cfg.crash_after = atof(v);
+	if (const char* v = env("ZEEKTOP_SIM_SHIFT_AFTER")) cfg.shift_after = atof(v);
 	if (const char* v = env("ZEEKTOP_SIM_DUTY")) cfg.duty = std::clamp(atof(v) / 100.0, 0.001, 1.0);
 	if (const char* v = env("ZEEKTOP_SIM_LEAK_RATE_KB")) cfg.leak_rate = atof(v) * 1024;
 	if (const char* v = env("ZEEKTOP_SIM_LEAK_CAP_MB")) cfg.leak_cap = atof(v) * 1024 * 1024;

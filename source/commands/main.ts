@@ -52,6 +52,8 @@ export async function runMain(input: string[], flags: RawFlags): Promise<number>
 				return await (await import('./fold.js')).runFoldCommand(rest, options);
 			case 'flame':
 				return await (await import('./flame.js')).runFlameCommand(rest, options);
+			case 'diff':
+				return await (await import('./diff-command.js')).runDiffCommand(rest, options);
 			case 'doctor':
 				return await (await import('./doctor.js')).runDoctorCommand(rest, options);
 			default:

@@ -9,8 +9,8 @@ import {UsageError} from '../lib/errors.js';
 import {escapeText} from '../lib/escape.js';
 import {DEFAULT_ALLOCATOR_PATTERNS, type AllocatorPattern} from '../profile/alloc-sites.js';
 
-export type CommandName = 'top' | 'demo' | 'perf' | 'heap' | 'fold' | 'flame' | 'doctor';
-export const COMMAND_NAMES: readonly CommandName[] = ['top', 'demo', 'perf', 'heap', 'fold', 'flame', 'doctor'];
+export type CommandName = 'top' | 'demo' | 'perf' | 'heap' | 'fold' | 'flame' | 'diff' | 'doctor';
+export const COMMAND_NAMES: readonly CommandName[] = ['top', 'demo', 'perf', 'heap', 'fold', 'flame', 'diff', 'doctor'];
 
 type FlagType = 'number' | 'string' | 'boolean';
 
@@ -31,7 +31,7 @@ export type FlagSpec = {
 export const FLAGS: readonly FlagSpec[] = [
 	{name: 'interval', type: 'number', default: 1000, value: 'MS', commands: ['top', 'demo'], help: 'refresh interval in ms, at least 100 (default 1000); with --once, the time between the two samples'},
 	{name: 'once', type: 'boolean', default: false, commands: ['top', 'demo'], help: 'print one snapshot and exit'},
-	{name: 'json', type: 'boolean', default: false, commands: ['top', 'demo', 'perf', 'heap', 'doctor'], help: 'JSON instead of text (with --once, perf, heap, doctor)'},
+	{name: 'json', type: 'boolean', default: false, commands: ['top', 'demo', 'perf', 'heap', 'diff', 'doctor'], help: 'JSON instead of text (with --once, perf, heap, diff, doctor)'},
 	{name: 'metrics', type: 'string', isMultiple: true, value: 'URL', commands: ['top', 'demo'], help: 'scrape this endpoint (repeatable) instead of discovering them; --no-metrics: scrape none'},
 	{name: 'metricsInterval', type: 'number', default: 10, value: 'S', commands: ['top', 'demo'], help: "seconds between scrapes of one endpoint (default 10; each scrape runs on the node's packet thread)"},
 	{name: 'metricsTimeout', type: 'number', default: 2000, value: 'MS', commands: ['top', 'demo'], help: 'per-scrape timeout in ms (default 2000)'},
@@ -45,7 +45,7 @@ export const FLAGS: readonly FlagSpec[] = [
 	{name: 'captures', type: 'string', value: 'DIR', commands: ['top', 'demo', 'perf', 'heap'], help: 'where captures are kept (default $XDG_STATE_HOME/zeektop/captures)'},
 	{name: 'dump', type: 'boolean', default: false, commands: ['heap'], help: 'heap: take an on-demand dump through gdb first (the node pauses for a moment)'},
 	{name: 'base', type: 'string', value: 'FILE', commands: ['heap'], help: 'heap: growth since this dump instead of the one before the newest'},
-	{name: 'binary', type: 'string', value: 'BIN', commands: ['heap'], help: 'heap DUMP: the program the dump is of (default: the dump\'s main object, from its MAPPED_LIBRARIES)'},
+	{name: 'binary', type: 'string', value: 'BIN', commands: ['heap', 'diff'], help: 'heap DUMP, diff of heap dumps: the program the dump is of (default: the dump\'s main object, from its MAPPED_LIBRARIES)'},
 	{name: 'text', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: print what jeprof --text prints, byte for byte (the default for a dump file)'},
 	{name: 'collapsed', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: print what jeprof --collapsed prints (stacks and counts; order aside)'},
 	{name: 'showBytes', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: sizes in bytes, not MB (jeprof --show_bytes)'},
@@ -55,9 +55,16 @@ export const FLAGS: readonly FlagSpec[] = [
 	{name: 'cum', type: 'boolean', default: false, commands: ['heap'], help: 'heap DUMP: sort by the cumulative column (jeprof --cum)'},
 	{name: 'jeprof', type: 'boolean', default: false, commands: ['top', 'demo', 'heap'], help: "heap tables through the Perl jeprof instead of zeektop's own reader (a cross-check; needs libjemalloc-dev and perl)"},
 	{name: 'allocSkip', type: 'string', isMultiple: true, value: 'REGEX', commands: ['top', 'demo', 'heap'], help: 'heap: also skip frames matching REGEX to find allocation sites (repeatable; a custom pool allocator, say)'},
-	{name: 'print', type: 'boolean', default: false, commands: ['flame'], help: 'flame: print the report instead of the interactive view'},
-	{name: 'width', type: 'number', value: 'N', commands: ['perf', 'heap', 'flame'], help: 'width of printed reports (default: the terminal, else 120)'},
-	{name: 'height', type: 'number', value: 'N', commands: ['perf', 'flame'], help: 'flame graph lines of printed reports (default: the terminal, else 40)'},
+	{name: 'print', type: 'boolean', default: false, commands: ['flame', 'diff'], help: 'flame, diff: print the report (diff: a differential ASCII flame graph) instead of the interactive view'},
+	{name: 'folded', type: 'boolean', default: false, commands: ['diff'], help: "diff: print what FlameGraph's difffolded.pl prints (stack count-in-A count-in-B), for flamegraph.pl"},
+	{name: 'top', type: 'boolean', default: false, commands: ['diff'], help: 'diff: the change table only (before, after and change, self and total)'},
+	{name: 'normalize', type: 'boolean', commands: ['diff'], help: "diff: scale A's total to B's (difffolded.pl -n); on by default for CPU profiles whose totals differ, --no-normalize turns it off"},
+	{name: 'stripHex', type: 'boolean', default: false, commands: ['diff'], help: 'diff: strip hex addresses from frames (difffolded.pl -s)'},
+	{name: 'negate', type: 'boolean', default: false, commands: ['diff'], help: 'diff --print: widths from A, not B (flamegraph.pl --negate)'},
+	{name: 'limit', type: 'number', value: 'N', commands: ['diff'], help: 'diff: rows of the change table (default 30)'},
+	{name: 'output', type: 'string', value: 'FILE', commands: ['diff'], help: 'diff --folded: write FILE (atomically) instead of stdout'},
+	{name: 'width', type: 'number', value: 'N', commands: ['perf', 'heap', 'flame', 'diff'], help: 'width of printed reports (default: the terminal, else 120)'},
+	{name: 'height', type: 'number', value: 'N', commands: ['perf', 'flame', 'diff'], help: 'flame graph lines of printed reports (default: the terminal, else 40)'},
 	{name: 'pid', type: 'boolean', default: false, commands: ['fold'], help: 'fold: root frame comm-PID (stackcollapse-perf.pl --pid)'},
 	{name: 'tid', type: 'boolean', default: false, commands: ['fold'], help: 'fold: root frame comm-PID/TID (--tid)'},
 	{name: 'kernel', type: 'boolean', default: false, commands: ['fold'], help: 'fold: mark kernel frames _[k] (--kernel)'},
@@ -101,6 +108,7 @@ export type Options = {
 	/** Heap tables through jeprof (--jeprof). */
 	useJeprof: boolean;
 	print: boolean;
+	diff: {mode?: 'folded' | 'print' | 'json' | 'top'; normalize?: boolean; stripHex: boolean; negate: boolean; limit?: number; output?: string};
 	width?: number;
 	height?: number;
 	fold: {pid: boolean; tid: boolean; kernel: boolean; jit: boolean; all: boolean; addrs: boolean};
@@ -114,6 +122,7 @@ export type PerfOptions = Pick<Options, 'json' | 'procRoot' | 'spool' | 'perfSec
 export type HeapOptions = Pick<Options, 'json' | 'procRoot' | 'spool' | 'seconds' | 'captures' | 'dump' | 'base' | 'allocatorPatterns' | 'width' | 'heapFile' | 'useJeprof'>;
 export type FoldOptions = Pick<Options, 'fold'>;
 export type FlameOptions = Pick<Options, 'print' | 'width' | 'height'>;
+export type DiffCommandOptions = Pick<Options, 'diff' | 'json' | 'print' | 'width' | 'height' | 'heapFile'>;
 export type DoctorOptions = Pick<Options, 'procRoot' | 'spool' | 'perfFrequency' | 'json'>;
 
 /** The meow `flags` spec. */
@@ -142,6 +151,7 @@ const USAGE: ReadonlyArray<[string, string]> = [
 	['zeektop heap DUMP.heap [--base OLD.heap] [--binary BIN] [--text|--collapsed]', 'what jeprof prints for a dump, without jeprof or Perl'],
 	['zeektop fold [FILE|-] [--pid|--tid|--kernel|--jit|--all|--addrs]', 'perf script text to folded stacks (stackcollapse-perf.pl)'],
 	['zeektop flame FILE [--print] [--width N] [--height N]', 'a folded file, perf script text or jeprof --collapsed output'],
+	['zeektop diff A B [--folded|--print|--top|--json] [--normalize] [--strip-hex]', 'what changed between two profiles (folded, perf script, jeprof --collapsed, capture dirs, heap dumps)'],
 	['zeektop doctor [node|pid]', 'can this host be profiled? each finding with its fix'],
 ];
 
@@ -264,6 +274,21 @@ function heapFileOf(flags: RawFlags): Options['heapFile'] {
 	};
 }
 
+function diffOf(flags: RawFlags): Options['diff'] {
+	const modes = (['folded', 'print', 'top', 'json'] as const).filter(m => flags[m] === true);
+	if (modes.length > 1) throw new UsageError(`${modes.map(m => '--' + m).join(' and ')} are different outputs: give one`);
+	const limit = flags.limit === undefined ? undefined : numberIn('--limit', flags.limit, 1, 100_000, 'a whole number from 1 to 100000', true);
+	const output = optionalString(flags.output);
+	return {
+		...(modes[0] === undefined ? {} : {mode: modes[0]}),
+		...(typeof flags.normalize === 'boolean' ? {normalize: flags.normalize} : {}),
+		stripHex: flags.stripHex === true,
+		negate: flags.negate === true,
+		...(limit === undefined ? {} : {limit}),
+		...(output === undefined ? {} : {output}),
+	};
+}
+
 /** Raw flags → validated options; the first bad flag is a UsageError naming it and its range. */
 export function parseOptions(flags: RawFlags): Options {
 	const intervalMs = numberIn('--interval', flags.interval ?? 1000, 100, 3_600_000, 'at least 100 ms');
@@ -295,6 +320,7 @@ export function parseOptions(flags: RawFlags): Options {
 		heapFile: heapFileOf(flags),
 		useJeprof: flags.jeprof === true,
 		print: flags.print === true,
+		diff: diffOf(flags),
 		...(flags.width === undefined ? {} : {width: optionalSize('--width', flags.width, 20)}),
 		...(flags.height === undefined ? {} : {height: optionalSize('--height', flags.height, 3)}),
 		fold: {

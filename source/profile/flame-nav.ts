@@ -72,6 +72,11 @@ export type FlameViewContext = {
 	 * climbs to its nearest drawn ancestor.
 	 */
 	width?: number;
+	/**
+	 * The 'top' / 'callers' table the view shows, when it is not flameTable's (the diff view's
+	 * change table: profile/diff-nav). Cursor moves and Enter follow this table's rows.
+	 */
+	table?: (tree: FlameTree, state: FlameViewState) => FlameTable;
 };
 
 export function initialFlameState(overrides: Partial<FlameViewState> = {}): FlameViewState {
@@ -229,8 +234,9 @@ export function reduceFlame(
 		return select(sameRowNeighbour(tree, sel, direction, zoom, drawn));
 	};
 	const inTable = s.mode !== 'flame';
+	const tableOf = context.table ?? flameTable;
 	const moveRow = (delta: number): FlameViewState => {
-		const n = tableLength(flameTable(tree, s));
+		const n = tableLength(tableOf(tree, s));
 		const row = Math.max(0, Math.min(n - 1, s.tableRow + delta));
 		return row === s.tableRow ? s : {...s, tableRow: row};
 	};
@@ -266,7 +272,7 @@ export function reduceFlame(
 			return normalizeFlameState({...s, zoomStack: []}, tree, context);
 		case 'activate': {
 			if (!inTable) return zoomTo(s, tree, sel, context);
-			const table = flameTable(tree, s);
+			const table = tableOf(tree, s);
 			const fn = tableFunction(table, s.tableRow);
 			if (fn === undefined) return s;
 			const id = widestNamed(tree, fn, zoom, drawn);

@@ -19,7 +19,7 @@ import {ensureSimTools, type SimTools} from './build.js';
 
 export type SimLayout = 'zeek6' | 'zeek7' | 'zeek8';
 export type SimRole = 'manager' | 'logger' | 'proxy' | 'worker';
-export type SimBehaviour = 'idle' | 'steady' | 'overloaded' | 'leaking' | 'crashing';
+export type SimBehaviour = 'idle' | 'steady' | 'overloaded' | 'leaking' | 'crashing' | 'shifting';
 /**
  * off: no jemalloc. interval: prof:true with lg_prof_interval (dumps appear by themselves).
  * on-demand: prof:true, no interval (dump with gdb + mallctl). inactive: prof:true,prof_active:false.
@@ -40,6 +40,8 @@ export type SimNodeSpec = {
 	/** leaking: KiB/s never freed (default 1536) and where it stops (default 512 MiB). */
 	leakKiBPerSecond?: number;
 	leakCapMiB?: number;
+	/** shifting: seconds of uptime before its hot path moves from CompositeHash::MakeHashKey to RuleMatcher::Match (default 30). */
+	shiftAfterSeconds?: number;
 	/** Extra environment (zeekctl's env_vars). */
 	env?: Record<string, string>;
 };
@@ -54,6 +56,8 @@ export type DefaultScenarioOptions = {
 	/** Give the last worker jemalloc with `prof:true,prof_active:false`. */
 	inactiveProfiling?: boolean;
 	dutyPercent?: number;
+	/** Make worker-3 (or the last worker) `shifting`: its hot path changes after this many seconds. */
+	shiftAfterSeconds?: number;
 };
 
 /**
@@ -76,6 +80,11 @@ export function defaultScenario(options: DefaultScenarioOptions = {}): SimScenar
 		nodes.push(spec);
 	}
 	const last = nodes.at(-1)!;
+	if (options.shiftAfterSeconds !== undefined) {
+		const target = nodes.find(n => n.name === 'worker-3') ?? last;
+		target.behaviour = 'shifting';
+		target.shiftAfterSeconds = options.shiftAfterSeconds;
+	}
 	if (options.crashEverySeconds !== undefined) {
 		last.behaviour = 'crashing';
 		last.crashAfterSeconds = options.crashEverySeconds;
@@ -370,6 +379,7 @@ async function startClusterOnce(scenario: SimScenario, options: StartClusterOpti
 		if (spec.dutyPercent !== undefined) env.ZEEKTOP_SIM_DUTY = String(spec.dutyPercent);
 		if (spec.leakKiBPerSecond !== undefined) env.ZEEKTOP_SIM_LEAK_RATE_KB = String(spec.leakKiBPerSecond);
 		if (spec.leakCapMiB !== undefined) env.ZEEKTOP_SIM_LEAK_CAP_MB = String(spec.leakCapMiB);
+		if (spec.shiftAfterSeconds !== undefined) env.ZEEKTOP_SIM_SHIFT_AFTER = String(spec.shiftAfterSeconds);
 		const conf = mallocConf(jemalloc, lgInterval);
 		if (conf && jemallocLib) {
 			env.LD_PRELOAD = jemallocLib;

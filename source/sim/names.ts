@@ -12,6 +12,10 @@ export const SIM_LEAK_FUNCTION = 'zeek::session::Manager::Insert';
 /** Where the crashing node dereferences a null pointer (SIGSEGV). */
 export const SIM_CRASH_FUNCTION = 'zeek::analyzer::http::HTTP_Message::Done';
 
+/** The shifting worker's hot function before its shift, and after it (differential flame graphs). */
+export const SIM_SHIFT_BEFORE_FUNCTION = 'zeek::detail::CompositeHash::MakeHashKey';
+export const SIM_SHIFT_AFTER_FUNCTION = 'zeek::detail::RuleMatcher::Match';
+
 /** The overloaded worker's hot stack, outermost frame first (perf shows it leaf first). */
 export const SIM_HOT_STACK = [
 	'main',

@@ -12,6 +12,7 @@ import {
 	reduceFlame,
 	type FlameCommand,
 	type FlameMode,
+	type FlameViewContext,
 	type FlameViewState,
 } from '../profile/flame-nav.js';
 import type {TopSort} from '../profile/top.js';
@@ -39,6 +40,8 @@ export type FlameKeyResult = {
 export type FlameKeyOptions = {
 	/** Rows moved by PgUp/PgDn in the tables (default 10). */
 	pageSize?: number;
+	/** The tables' rows when they are not flameTable's (the diff view: profile/diff-nav). */
+	table?: FlameViewContext['table'];
 };
 
 export const TOP_SORTS: readonly TopSort[] = ['self', 'total', 'name'];
@@ -126,10 +129,10 @@ function reduceFlameCommand(
 	width: number,
 	options: FlameKeyOptions,
 ): FlameKeyResult {
-	const apply = (c: FlameCommand): FlameKeyResult => ({state: withView(state, reduceFlame(state, c, tree, {width}))});
+	const apply = (c: FlameCommand): FlameKeyResult => ({state: withView(state, reduceFlame(state, c, tree, {width, table: options.table}))});
 	const inTable = state.mode !== 'flame';
 	const tableRows = (): number => {
-		const table = flameTable(tree, state);
+		const table = (options.table ?? flameTable)(tree, state);
 		return table.kind === 'top' ? table.rows.length : table.kind === 'callers' ? table.callers.length + table.callees.length : 0;
 	};
 	const toRow = (row: number): FlameKeyResult => {

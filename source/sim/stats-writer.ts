@@ -148,18 +148,21 @@ export function startStatsWriters(options: StatsWriterOptions): StatsWriter {
 
 	// The hour before: Zeek's lines every stats interval, zeekctl's every cron run.
 	let text = statsLogHeader(start - backdateMs);
-	for (let t = start - backdateMs; t < start; t += statsIntervalMs) {
-		for (const n of options.nodes) text += statsLine(t, n.node, pastLine(n, t, start - t, statsIntervalMs / 1000));
+	// Backdated lines no denser than every 10 s (stats) and 60 s (cron), whatever the live cadence.
+	const pastStatsMs = Math.max(statsIntervalMs, 10_000);
+	const pastCronMs = Math.max(cronIntervalMs, 60_000);
+	for (let t = start - backdateMs; t < start; t += pastStatsMs) {
+		for (const n of options.nodes) text += statsLine(t, n.node, pastLine(n, t, start - t, pastStatsMs / 1000));
 	}
 	if (!existsSync(statsLogPath)) writeFileSync(statsLogPath, text);
 	let cron = '';
 	const pastPid = new Map(options.nodes.map((n, i) => [n.node, 20_000 + i * 97]));
-	for (let t = start - backdateMs; t < start; t += cronIntervalMs) {
+	for (let t = start - backdateMs; t < start; t += pastCronMs) {
 		for (const n of options.nodes) {
 			// The crashing node was restarted by cron now and then: a new pid.
 			if (n.behaviour === 'crashing' && noise(n.node, t) < 0.15) pastPid.set(n.node, pastPid.get(n.node)! + 1);
-			const l = pastLine(n, t, start - t, cronIntervalMs / 1000);
-			cron += cronLines(t, n, pastPid.get(n.node)!, l.memMB * 1024 * 1024, (l.memMB + 600) * 1024 * 1024, packetNode(n) ? 20 + noise(n.node, t + 1) * 30 : 1, packetNode(n) ? l.pkts / (cronIntervalMs / 1000) : null, l.pkts, l.dropped);
+			const l = pastLine(n, t, start - t, pastCronMs / 1000);
+			cron += cronLines(t, n, pastPid.get(n.node)!, l.memMB * 1024 * 1024, (l.memMB + 600) * 1024 * 1024, packetNode(n) ? 20 + noise(n.node, t + 1) * 30 : 1, packetNode(n) ? l.pkts / (pastCronMs / 1000) : null, l.pkts, l.dropped);
 		}
 	}
 	if (!existsSync(cronPath)) writeFileSync(cronPath, cron);

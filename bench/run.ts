@@ -5,6 +5,7 @@ import {register} from 'node:module';
 import {benchTui} from './tui.js';
 import {benchMetrics} from './metrics.js';
 import {benchFold} from './fold.js';
+import {benchHistory} from './history.js';
 
 const args = process.argv.slice(2);
 const num = (flag: string, d: number) => {
@@ -41,6 +42,7 @@ function prepareInk(): void {
 
 if (want('metrics')) report(await benchMetrics());
 if (want('fold')) report(await benchFold());
+if (want('history')) report(await benchHistory());
 if (want('tui')) report(await benchTui({seconds: num('--seconds', 30), soakMinutes: num('--soak-minutes', 10)}));
 if (want('flamekeys')) {
 	prepareInk();

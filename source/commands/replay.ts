@@ -1,5 +1,5 @@
 import {Replay} from '../state/recording.js';
-import {readRecordingFile} from '../collect/recording.js';
+import {fastCrc32, readRecordingFile} from '../collect/recording.js';
 import {RecordingError} from '../profile/recording-format.js';
 import {DEFAULT_HISTORY_MS} from '../state/history.js';
 import {escapeText} from '../lib/escape.js';
@@ -29,7 +29,7 @@ export type ReplayOptions = {
 
 /** Opens a recording for replay (also for the table); RecordingError carries a one-line message. */
 export function openReplay(path: string): Replay {
-	return new Replay(readRecordingFile(path), {name: path});
+	return new Replay(readRecordingFile(path), {name: path, crc: fastCrc32});
 }
 
 export function runReplay(options: ReplayOptions, io: {stdout: Writer; stderr: Writer}): number {

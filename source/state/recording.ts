@@ -85,7 +85,7 @@ export function hostNumbers(h: HostView): number[] {
 /** Turns each Snapshot into the records to append. One per recording session. */
 export class RecordingEncoder {
 	private readonly ids = new Map<string, number>();
-	private readonly written = new Map<number, {body: string; handlers: string; atMs: number}>();
+	private readonly written = new Map<number, {sig: string; handlers: string; atMs: number}>();
 	private lastProblems = '';
 
 	constructor(private readonly meta: Omit<RecordingMeta, 'version'>) {}
@@ -105,13 +105,15 @@ export class RecordingEncoder {
 				if (id > 0xffff) continue; // 65536 node names in one session: the rest are not recorded
 				this.ids.set(r.key, id);
 			}
-			const info = infoOf(id, r);
-			const handlers = JSON.stringify(info.metrics?.topEventHandlers ?? []);
-			const body = JSON.stringify({...info, metrics: info.metrics && {...info.metrics, topEventHandlers: null}});
+			// A cheap signature first: the full description is built only when something in it changed.
+			const m = r.metrics;
+			const sig = `${r.pid}|${r.node}|${r.role}|${r.launch}|${r.cwd}|${r.iface}|${r.comm}|${r.cpusAllowed}|${r.startedAtMs}|${r.nameTruncated}|${r.hints.length}|${r.heap?.kind}|${r.heap?.summary}|${m?.zeekVersion}|${m?.target}|${m?.startTimeSeconds}`;
 			const last = this.written.get(id);
-			if (!last || last.body !== body || (last.handlers !== handlers && s.wallMs - last.atMs >= HANDLERS_EVERY_MS)) {
-				out.push(encodeJsonRecord(RecordType.Node, info));
-				this.written.set(id, {body, handlers, atMs: s.wallMs});
+			const handlersDue = last !== undefined && s.wallMs - last.atMs >= HANDLERS_EVERY_MS && m !== null;
+			const handlers = !last || last.sig !== sig || handlersDue ? JSON.stringify(m?.topEventHandlers.slice(0, 10) ?? []) : '';
+			if (!last || last.sig !== sig || (handlersDue && handlers !== last.handlers)) {
+				out.push(encodeJsonRecord(RecordType.Node, infoOf(id, r)));
+				this.written.set(id, {sig, handlers, atMs: s.wallMs});
 			}
 			let flags = 0;
 			if (r.metrics) flags |= ROW_HAS_METRICS;
@@ -145,7 +147,7 @@ function latest<T>(list: Versioned<T> | undefined, at: number): T | undefined {
 
 const nan = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
 
-export type ReplayOptions = {name?: string};
+export type ReplayOptions = {name?: string; crc?: (bytes: Uint8Array) => number};
 
 /** A recording opened for replay: the history store over its whole span, and snapshots of any moment. */
 export class Replay {
@@ -157,10 +159,11 @@ export class Replay {
 	private readonly records: RawRecord[];
 	/** Per session, per node id: its infos over time. */
 	private readonly infos: Array<Map<number, Versioned<NodeInfo>>> = [];
+	private readonly nodeAtRecord = new Map<number, NodeInfo>();
 	private readonly problems: Versioned<{problems: Problem[]; zeekVersion: string | null; hostname: string}> = [];
 
 	constructor(bytes: Uint8Array, options: ReplayOptions = {}) {
-		const scan = scanRecording(bytes, options.name);
+		const scan = scanRecording(bytes, options.name, options.crc);
 		this.records = scan.records;
 		this.tornBytes = scan.tornBytes;
 		this.tornReason = scan.tornReason;
@@ -175,6 +178,7 @@ export class Replay {
 				throw new RecordingError(`${options.name ?? 'the file'} is a damaged recording (data before its first session header)`);
 			} else if (rec.type === RecordType.Node) {
 				const info = decodeJson(rec.payload) as NodeInfo;
+				this.nodeAtRecord.set(i, info);
 				const map = this.infos[session]!;
 				const list = map.get(info.id) ?? [];
 				list.push({record: i, value: info});
@@ -194,28 +198,59 @@ export class Replay {
 		this.fillStore();
 	}
 
+	/** One pass over the frames in file order, reading the history columns straight from the bytes. */
 	private fillStore(): void {
 		const lastRestarts = new Map<string, number>();
-		const cpu = FIELD_INDEX.cpuPercent, main = FIELD_INDEX.mainThreadCpuPercent, restarts = FIELD_INDEX.restarts;
-		for (const f of this.frames) {
-			const frame = decodeFrame(this.records[f.record]!.payload);
-			const infos = this.infos[f.session]!;
-			for (const r of frame.rows) {
-				if (r.state === 'gone') continue;
-				const info = latest(infos.get(r.id), f.record);
-				if (!info) continue;
-				const x = r.fields;
-				const values: HistoryValues = {
-					cpuPercent: nan(x[cpu]), mainThreadCpuPercent: nan(x[main]), rssBytes: r.rssBytes,
-					receivedPacketsPerSecond: nan(x[FIELD_INDEX.receivedPacketsPerSecond]), dropPercent: nan(x[FIELD_INDEX.dropPercent]),
-					packetLagSeconds: nan(x[FIELD_INDEX.packetLagSeconds]), activeSessions: nan(x[FIELD_INDEX.activeSessions]),
-					eventsPerSecond: nan(x[FIELD_INDEX.eventsPerSecond]),
+		const current = new Map<number, NodeInfo>();
+		const F = FRAME_FIELDS.length;
+		const at = (k: FrameField) => 12 + FIELD_INDEX[k] * 4;
+		const oCpu = at('cpuPercent'), oMain = at('mainThreadCpuPercent'), oPps = at('receivedPacketsPerSecond'), oDrop = at('dropPercent');
+		const oLag = at('packetLagSeconds'), oSess = at('activeSessions'), oEv = at('eventsPerSecond'), oRestarts = at('restarts');
+		const values: HistoryValues = {};
+		for (let i = 0; i < this.records.length; i++) {
+			const rec = this.records[i]!;
+			if (rec.type === RecordType.Meta) {
+				current.clear(); // node ids are per session
+				continue;
+			}
+			if (rec.type === RecordType.Node) {
+				const info = this.nodeAtRecord.get(i);
+				if (info) current.set(info.id, info);
+				continue;
+			}
+			if (rec.type !== RecordType.Frame) continue;
+			const p = rec.payload;
+			const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+			const wallMs = v.getFloat64(0, true);
+			let o = 8 + 4 + 8 * 8;
+			o += 2;
+			const cores = v.getUint16(o, true);
+			o += 2 + cores * 4;
+			const n = v.getUint16(o, true);
+			o += 2;
+			const rowBytes = 12 + F * 4;
+			if (o + n * rowBytes > p.byteLength) continue;
+			for (let k = 0; k < n; k++, o += rowBytes) {
+				const info = current.get(v.getUint16(o, true));
+				if (!info || p[o + 2] === 201 /* gone */) continue;
+				const f32 = (off: number) => {
+					const x = v.getFloat32(o + off, true);
+					return Number.isNaN(x) ? null : x;
 				};
-				const n = nan(x[restarts]) ?? 0;
+				const rss = v.getFloat64(o + 4, true);
+				values.cpuPercent = f32(oCpu);
+				values.mainThreadCpuPercent = f32(oMain);
+				values.rssBytes = Number.isNaN(rss) ? null : rss;
+				values.receivedPacketsPerSecond = f32(oPps);
+				values.dropPercent = f32(oDrop);
+				values.packetLagSeconds = f32(oLag);
+				values.activeSessions = f32(oSess);
+				values.eventsPerSecond = f32(oEv);
+				const restarts = f32(oRestarts) ?? 0;
 				const before = lastRestarts.get(info.key);
-				lastRestarts.set(info.key, n);
-				const restarted = (before !== undefined && n > before) || (r.flags & ROW_METRICS_RESTARTED) !== 0;
-				this.store.node(info.key).push(frame.wallMs, 'recording', values, restarted);
+				lastRestarts.set(info.key, restarts);
+				const restarted = (before !== undefined && restarts > before) || (p[o + 3]! & ROW_METRICS_RESTARTED) !== 0;
+				this.store.node(info.key).push(wallMs, 'recording', values, restarted);
 			}
 		}
 	}
@@ -261,9 +296,13 @@ export class Replay {
 		const x = (k: FrameField) => nan(r.fields[FIELD_INDEX[k]]);
 		const hist = this.store.get(info.key);
 		const last = (col: 'cpuPercent' | 'mainThreadCpuPercent' | 'rssBytes') => {
-			if (!hist) return [];
-			const values = hist.series(col, -Infinity, atMs).values.filter((v): v is number => v !== null);
-			return values.slice(-historyLength);
+			const values: number[] = [];
+			if (!hist) return values;
+			for (let i = hist.indexAt(atMs); i >= 0 && values.length < historyLength; i--) {
+				const v = hist.valueAtIndex(col, i);
+				if (v !== null) values.push(v);
+			}
+			return values.reverse();
 		};
 		let metrics: NodeMetrics | null = null;
 		if (r.flags & ROW_HAS_METRICS) {

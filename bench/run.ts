@@ -6,6 +6,7 @@ import {benchTui} from './tui.js';
 import {benchMetrics} from './metrics.js';
 import {benchFold} from './fold.js';
 import {benchDiff} from './diff.js';
+import {benchHistory} from './history.js';
 
 const args = process.argv.slice(2);
 const num = (flag: string, d: number) => {
@@ -43,6 +44,7 @@ function prepareInk(): void {
 if (want('metrics')) report(await benchMetrics());
 if (want('fold')) report(await benchFold());
 if (want('diff')) report(await benchDiff());
+if (want('history')) report(await benchHistory());
 if (want('tui')) report(await benchTui({seconds: num('--seconds', 30), soakMinutes: num('--soak-minutes', 10)}));
 if (want('flamekeys')) {
 	prepareInk();

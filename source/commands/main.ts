@@ -54,6 +54,20 @@ export async function runMain(input: string[], flags: RawFlags): Promise<number>
 				return await (await import('./flame.js')).runFlameCommand(rest, options);
 			case 'diff':
 				return await (await import('./diff-command.js')).runDiffCommand(rest, options);
+			case 'record': {
+				if (rest.length !== 1) throw new UsageError('record needs one file: zeektop record FILE [--seconds N] [--interval MS]');
+				const {makeMonitor} = await import('./top.js');
+				const {runRecord} = await import('./record.js');
+				return await runRecord({
+					file: rest[0]!, seconds: options.seconds, intervalMs: options.intervalMs,
+					monitor: makeMonitor(options, {cwdUnder: options.spool?.cwdUnder}), zeektopVersion: process.env.ZEEKTOP_VERSION ?? '0.1.0',
+				}, {stdout: process.stdout, stderr: process.stderr});
+			}
+			case 'replay': {
+				if (rest.length !== 1) throw new UsageError('replay needs one recording: zeektop replay FILE --once [--json] [--at TIME]');
+				const {runReplay} = await import('./replay.js');
+				return await runReplay({file: rest[0]!, once: options.once, json: options.json, at: options.at, width: options.width}, {stdout: process.stdout, stderr: process.stderr});
+			}
 			case 'doctor':
 				return await (await import('./doctor.js')).runDoctorCommand(rest, options);
 			default:

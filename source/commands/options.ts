@@ -9,8 +9,8 @@ import {UsageError} from '../lib/errors.js';
 import {escapeText} from '../lib/escape.js';
 import {DEFAULT_ALLOCATOR_PATTERNS, type AllocatorPattern} from '../profile/alloc-sites.js';
 
-export type CommandName = 'top' | 'demo' | 'perf' | 'heap' | 'fold' | 'flame' | 'diff' | 'doctor';
-export const COMMAND_NAMES: readonly CommandName[] = ['top', 'demo', 'perf', 'heap', 'fold', 'flame', 'diff', 'doctor'];
+export type CommandName = 'top' | 'demo' | 'perf' | 'heap' | 'fold' | 'flame' | 'diff' | 'record' | 'replay' | 'doctor';
+export const COMMAND_NAMES: readonly CommandName[] = ['top', 'demo', 'perf', 'heap', 'fold', 'flame', 'diff', 'record', 'replay', 'doctor'];
 
 type FlagType = 'number' | 'string' | 'boolean';
 
@@ -29,14 +29,15 @@ export type FlagSpec = {
 
 /** Every flag zeektop takes. Order is --help's order. */
 export const FLAGS: readonly FlagSpec[] = [
-	{name: 'interval', type: 'number', default: 1000, value: 'MS', commands: ['top', 'demo'], help: 'refresh interval in ms, at least 100 (default 1000); with --once, the time between the two samples'},
-	{name: 'once', type: 'boolean', default: false, commands: ['top', 'demo'], help: 'print one snapshot and exit'},
-	{name: 'json', type: 'boolean', default: false, commands: ['top', 'demo', 'perf', 'heap', 'diff', 'doctor'], help: 'JSON instead of text (with --once, perf, heap, diff, doctor)'},
-	{name: 'metrics', type: 'string', isMultiple: true, value: 'URL', commands: ['top', 'demo'], help: 'scrape this endpoint (repeatable) instead of discovering them; --no-metrics: scrape none'},
+	{name: 'interval', type: 'number', default: 1000, value: 'MS', commands: ['top', 'demo', 'record'], help: 'refresh interval in ms, at least 100 (default 1000); with --once, the time between the two samples'},
+	{name: 'once', type: 'boolean', default: false, commands: ['top', 'demo', 'replay'], help: 'print one snapshot and exit'},
+	{name: 'json', type: 'boolean', default: false, commands: ['top', 'demo', 'perf', 'heap', 'diff', 'replay', 'doctor'], help: 'JSON instead of text (with --once, perf, heap, diff, replay, doctor)'},
+	{name: 'metrics', type: 'string', isMultiple: true, value: 'URL', commands: ['top', 'demo', 'record'], help: 'scrape this endpoint (repeatable) instead of discovering them; --no-metrics: scrape none'},
 	{name: 'metricsInterval', type: 'number', default: 10, value: 'S', commands: ['top', 'demo'], help: "seconds between scrapes of one endpoint (default 10; each scrape runs on the node's packet thread)"},
 	{name: 'metricsTimeout', type: 'number', default: 2000, value: 'MS', commands: ['top', 'demo'], help: 'per-scrape timeout in ms (default 2000)'},
 	{name: 'spool', type: 'string', value: 'DIR', commands: ['top', 'perf', 'heap', 'doctor'], help: 'only nodes of the zeekctl installation whose spool is DIR (when several run)'},
-	{name: 'seconds', type: 'number', value: 'N', commands: ['perf', 'heap'], help: 'capture length in seconds, 0.1 to 3600: perf records this long (default --perf-seconds); heap samples this long on a prof_active:false node (default 30)'},
+	{name: 'seconds', type: 'number', value: 'N', commands: ['perf', 'heap', 'record'], help: 'capture length in seconds, 0.1 to 3600: perf records this long (default --perf-seconds); heap samples this long on a prof_active:false node (default 30); record stops after it (default: until interrupted)'},
+	{name: 'at', type: 'string', value: 'TIME', commands: ['replay'], help: 'replay --once: the moment to show, ISO 8601 (2026-12-04T21:30:00Z) or relative to the recording\'s end (-5m, -1h30m); default its end'},
 	{name: 'frequency', type: 'number', value: 'HZ', commands: ['perf', 'doctor'], help: 'perf sampling frequency, 1 to 100000 Hz (default --perf-frequency)'},
 	{name: 'mainThread', type: 'boolean', default: false, commands: ['perf'], help: 'record the main (packet) thread only (perf -t PID)'},
 	{name: 'perfSeconds', type: 'number', default: 10, value: 'N', commands: ['top', 'demo', 'perf'], help: 'length of a perf capture from the table (default 10)'},
@@ -107,6 +108,8 @@ export type Options = {
 	heapFile: {binary?: string; format: 'text' | 'collapsed'; showBytes: boolean; metric: 'inuse_space' | 'inuse_objects' | 'alloc_space' | 'alloc_objects'; cum: boolean};
 	/** Heap tables through jeprof (--jeprof). */
 	useJeprof: boolean;
+	/** replay --at TIME (parsed by the replay against the recording's times). */
+	at?: string;
 	print: boolean;
 	diff: {mode?: 'folded' | 'print' | 'json' | 'top'; normalize?: boolean; stripHex: boolean; negate: boolean; limit?: number; output?: string};
 	width?: number;
@@ -122,6 +125,8 @@ export type PerfOptions = Pick<Options, 'json' | 'procRoot' | 'spool' | 'perfSec
 export type HeapOptions = Pick<Options, 'json' | 'procRoot' | 'spool' | 'seconds' | 'captures' | 'dump' | 'base' | 'allocatorPatterns' | 'width' | 'heapFile' | 'useJeprof'>;
 export type FoldOptions = Pick<Options, 'fold'>;
 export type FlameOptions = Pick<Options, 'print' | 'width' | 'height'>;
+export type RecordCommandOptions = Pick<Options, 'intervalMs' | 'seconds' | 'procRoot' | 'spool' | 'metricsUrls' | 'metricsIntervalMs' | 'metricsTimeoutMs'>;
+export type ReplayCommandOptions = Pick<Options, 'once' | 'json' | 'at' | 'width'>;
 export type DiffCommandOptions = Pick<Options, 'diff' | 'json' | 'print' | 'width' | 'height' | 'heapFile'>;
 export type DoctorOptions = Pick<Options, 'procRoot' | 'spool' | 'perfFrequency' | 'json'>;
 
@@ -152,6 +157,8 @@ const USAGE: ReadonlyArray<[string, string]> = [
 	['zeektop fold [FILE|-] [--pid|--tid|--kernel|--jit|--all|--addrs]', 'perf script text to folded stacks (stackcollapse-perf.pl)'],
 	['zeektop flame FILE [--print] [--width N] [--height N]', 'a folded file, perf script text or jeprof --collapsed output'],
 	['zeektop diff A B [--folded|--print|--top|--json] [--normalize] [--strip-hex]', 'what changed between two profiles (folded, perf script, jeprof --collapsed, capture dirs, heap dumps)'],
+	['zeektop record FILE [--seconds N] [--interval MS]', 'record the table headless (cron, tickets): append-only, crash-safe'],
+	['zeektop replay FILE --once [--json] [--at TIME]', 'the table of a recording at one moment, as --once prints it'],
 	['zeektop doctor [node|pid]', 'can this host be profiled? each finding with its fix'],
 ];
 
@@ -320,6 +327,7 @@ export function parseOptions(flags: RawFlags): Options {
 		heapFile: heapFileOf(flags),
 		useJeprof: flags.jeprof === true,
 		print: flags.print === true,
+		...(optionalString(flags.at) === undefined ? {} : {at: optionalString(flags.at)}),
 		diff: diffOf(flags),
 		...(flags.width === undefined ? {} : {width: optionalSize('--width', flags.width, 20)}),
 		...(flags.height === undefined ? {} : {height: optionalSize('--height', flags.height, 3)}),

@@ -9,6 +9,7 @@ import {parseStat} from '../collect/proc-parse.js';
 import {onCleanup} from '../lib/cleanup.js';
 import {systemClock, type Clock} from '../lib/clock.js';
 import {ensureSimTools, type SimTools} from './build.js';
+import {startStatsWriters, type StatsWriter} from './stats-writer.js';
 
 /**
  * Starts a simulated Zeek cluster the way zeekctl does: one spool dir per node, `.pid`,
@@ -111,6 +112,11 @@ export type StartClusterOptions = {
 	clock?: Clock;
 	/** Prebuilt tools (tests); default ensureSimTools(). */
 	tools?: SimTools;
+	/**
+	 * Write Zeek's stats.log (logger's cwd) and zeekctl's cron `<spool>/stats.log`, with the hour
+	 * before start backdated, so history opens full (default true; sim/stats-writer.ts).
+	 */
+	statsLogs?: boolean | {statsIntervalMs?: number; cronIntervalMs?: number; backdateMs?: number};
 };
 
 /** A live view: pid changes when the node is restarted. */
@@ -519,10 +525,12 @@ async function startClusterOnce(scenario: SimScenario, options: StartClusterOpti
 
 	let stopPromise: Promise<void> | undefined;
 	let unregister: () => void = () => undefined;
+	let statsWriter: StatsWriter | undefined;
 	const stop = (): Promise<void> => {
 		stopPromise ??= (async () => {
 			stopping = true;
 			unregister();
+			statsWriter?.stop();
 			for (const internal of internals) {
 				if (internal.restartTimer) clearTimeout(internal.restartTimer);
 				refreshWrapperPid(internal);
@@ -560,6 +568,7 @@ async function startClusterOnce(scenario: SimScenario, options: StartClusterOpti
 			} else {
 				await rm(join(spoolDir, 'installed-scripts-do-not-touch'), {recursive: true, force: true});
 				for (const internal of internals) await rm(internal.node.cwd, {recursive: true, force: true});
+				if (statsWriter) await rm(statsWriter.cronPath, {force: true});
 			}
 		})();
 		return stopPromise;
@@ -603,6 +612,9 @@ async function startClusterOnce(scenario: SimScenario, options: StartClusterOpti
 			await sleep(100);
 		}
 		ready = true;
+		if (options.statsLogs !== false) {
+			statsWriter = startStatsWriters({spoolDir, layout, nodes: internals.map(i => i.node), ...(typeof options.statsLogs === 'object' ? options.statsLogs : {})});
+		}
 
 		return {
 			spoolDir,

@@ -72,6 +72,65 @@ function detach(s: string): string {
 	return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
+/** A flat copy of a (cons) string: see push. */
+function flat(s: string): string {
+	return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** fingerprint() of latin1 bytes: the same function of the same characters. */
+function fingerprintBytes(bytes: Uint8Array, s: number, e: number): number {
+	let h = (e - s) | 0;
+	let i = s;
+	const firstEnd = Math.min(e, s + 192);
+	for (; i < firstEnd; i++) {
+		const c = bytes[i]!;
+		h = Math.imul(h ^ c, 0x01000193);
+		if (c === 10) break;
+	}
+	const step = (e - i) / 32;
+	if (step >= 1) {
+		for (let k = 0; k < 32; k++) h = Math.imul(h ^ bytes[i + Math.floor(k * step)]!, 0x01000193);
+	} else {
+		for (; i < e; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+	}
+	return h;
+}
+
+/** Index of the first newline at or after `from` that is followed by another, or -1. */
+function blankAfter(bytes: Uint8Array, from: number): number {
+	let j = bytes.indexOf(10, from);
+	while (j >= 0 && bytes[j + 1] !== 10) j = bytes.indexOf(10, j + 1);
+	return j;
+}
+
+type NodeBuffer = {
+	compare(a: Uint8Array, b: Uint8Array): number;
+	prototype: {latin1Slice(this: Uint8Array, s: number, e: number): string};
+};
+// Node's Buffer when there is one (a global, not an import: this module stays pure): a native
+// memcmp and a latin1 decoder. Elsewhere the same in plain JS.
+const nodeBuffer = (globalThis as {Buffer?: NodeBuffer}).Buffer;
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+	if (a.length !== b.length) return false;
+	if (nodeBuffer) return nodeBuffer.compare(a, b) === 0;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return true;
+}
+
+/** A copy of bytes[s, e) (Buffer's slice would be a view, which the caller's next read overwrites). */
+function copyBytes(bytes: Uint8Array, s: number, e: number): Uint8Array {
+	return Uint8Array.prototype.slice.call(bytes, s, e);
+}
+
+/** bytes[s, e) as latin1 text, one character per byte. */
+function latin1(bytes: Uint8Array, s: number, e: number): string {
+	if (nodeBuffer) return nodeBuffer.prototype.latin1Slice.call(bytes, s, e);
+	let out = '';
+	for (let i = s; i < e; i += 8192) out += String.fromCharCode(...bytes.subarray(i, Math.min(e, i + 8192)));
+	return out;
+}
+
 // Perl treats undef, '' and '0' as false; the script tests TIDs and periods that way.
 function perlFalse(s: string | undefined): boolean {
 	return s === undefined || s === '' || s === '0';
@@ -85,6 +144,57 @@ const JIT_MODULE = /\/tmp\/perf-\d+\.map/;
 
 /** Bound on remembered stack lines (~200 bytes each with the Map): a long capture cannot grow it. */
 const LINE_CACHE_MAX = 50_000;
+/** Bounds on remembered sample bodies (count, and characters of their text, one byte each). */
+const BLOCK_CACHE_MAX = 20_000;
+const BLOCK_CACHE_MAX_CHARS = 16 * 2 ** 20;
+/** A longer sample body is read line by line (no cache entry can be that big). */
+const BLOCK_MAX_CHARS = 64 * 1024;
+/** Bodies kept per fingerprint; a body whose bucket is full is read line by line. */
+const BUCKET_MAX = 8;
+
+/**
+ * A cheap fingerprint of text[s, e): its length, its first line (the leaf frame, which differs
+ * most between samples) and 32 characters spread over the rest. Hashing every character of every
+ * body would cost as much as the per-line cache it replaces (V8 hashes a string char by char,
+ * where comparing two equal strings is a memcmp); a collision only costs a comparison, since
+ * the candidates are checked with ===.
+ */
+function fingerprint(text: string, s: number, e: number): number {
+	let h = (e - s) | 0;
+	let i = s;
+	const firstEnd = Math.min(e, s + 192);
+	for (; i < firstEnd; i++) {
+		const c = text.charCodeAt(i);
+		h = Math.imul(h ^ c, 0x01000193);
+		if (c === 10) break;
+	}
+	const step = (e - i) / 32;
+	if (step >= 1) {
+		for (let k = 0; k < 32; k++) h = Math.imul(h ^ text.charCodeAt(i + Math.floor(k * step)), 0x01000193);
+	} else {
+		for (; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+	}
+	return h;
+}
+
+/**
+ * One sample body (the stack lines between an event line and the blank line that ends the
+ * sample), read once. Samples repeat byte for byte apart from their event line (the timestamp
+ * differs), so a repeated body costs one hash lookup instead of one per stack line, and its
+ * folded stack is not built and hashed again for every sample.
+ */
+type Block = {
+	/** The body's text (detached from the input), or its bytes for pushLatin1. */
+	body: string | Uint8Array;
+	/** The body's frames, outermost first, each `;`-prefixed: a stack is `root + suffix`. */
+	suffix: string;
+	/** The body's frame groups in input order (for the odd sample that already has frames). */
+	groups: string[];
+	unrecognized: number;
+	firstUnrecognized: string | undefined;
+	/** Root frame → summed period of the samples not yet added to `stacks`. */
+	roots: Map<string, number>;
+};
 
 type ModuleInfo = {base: string; kernel: boolean; jit: boolean};
 
@@ -116,6 +226,14 @@ export class PerfFolder {
 	private readonly lineCache = new Map<string, string | null | false>();
 	private readonly javaLineCache = new Map<string, string | null | false>();
 	private readonly modules = new Map<string, ModuleInfo>();
+	/** Sample bodies by fingerprint (separate for java processes, like the line caches). */
+	private readonly blockCache = new Map<number, Block[]>();
+	private readonly javaBlockCache = new Map<number, Block[]>();
+	private readonly byteBlockCache = new Map<number, Block[]>();
+	private readonly javaByteBlockCache = new Map<number, Block[]>();
+	private carryBytes: Uint8Array | undefined;
+	private blockCount = 0;
+	private blockCacheChars = 0;
 
 	constructor(options: FoldOptions = {}) {
 		this.tidMode = options.tid === true;
@@ -133,15 +251,141 @@ export class PerfFolder {
 
 	/** Feed the next piece of `perf script` text; pieces may split lines anywhere. */
 	push(chunk: string): void {
-		const text = this.carry.length > 0 ? this.carry + chunk : chunk;
+		// The line split between two pieces is read on its own: `carry + chunk` would be a V8
+		// cons string, on which every indexOf/charCodeAt is several times slower.
+		if (this.carryBytes !== undefined) {
+			// Byte pieces came first: their unfinished line becomes text.
+			this.carry = latin1(this.carryBytes, 0, this.carryBytes.length);
+			this.carryBytes = undefined;
+		}
 		let start = 0;
-		let nl = text.indexOf('\n', start);
-		while (nl >= 0) {
-			this.line(text, start, nl);
+		let event = false;
+		if (this.carry.length > 0) {
+			const nl = chunk.indexOf('\n');
+			if (nl < 0) {
+				this.carry = flat(this.carry + chunk);
+				return;
+			}
+			const first = flat(this.carry + chunk.slice(0, nl));
+			this.carry = '';
+			event = this.line(first, 0, first.length);
 			start = nl + 1;
+		}
+		this.scan(chunk, start, event);
+	}
+
+	/** The whole lines of text from start (the line before start was an event line if `event`). */
+	private scan(text: string, start: number, event: boolean): void {
+		// Where the next blank line is (its preceding newline), searched again only once passed:
+		// one scan of the text however many event lines there are. -1: none before the end.
+		let blank = -2;
+		// Event lines before this index are inside a body already found unfit for the fast path.
+		let slowUntil = -1;
+		let nl = start - 1;
+		for (;;) {
+			if (event && nl >= slowUntil) {
+				// nl ends an event line: its body and blank line at once, when plain.
+				if (blank !== -1 && blank < nl) blank = text.indexOf('\n\n', nl);
+				if (blank >= 0 && blank - nl <= BLOCK_MAX_CHARS && this.block(text, nl + 1, blank + 1)) {
+					start = blank + 2;
+				} else {
+					slowUntil = blank < 0 ? text.length : blank;
+				}
+			}
 			nl = text.indexOf('\n', start);
+			if (nl < 0) break;
+			event = this.line(text, start, nl);
+			start = nl + 1;
 		}
 		this.carry = start === 0 ? text : text.slice(start);
+	}
+
+	/**
+	 * Feed the next piece of input as bytes, each byte one latin1 character (what `zeektop fold`
+	 * reads: the Perl script's byte semantics). The same result as push() of the decoded text,
+	 * cheaper: a repeated sample body is compared as bytes and never decoded, so most of the input
+	 * never becomes a string. `bytes` may be reused by the caller once this returns.
+	 */
+	pushLatin1(bytes: Uint8Array): void {
+		if (this.carry.length > 0) {
+			// Text pieces came first: go on as text.
+			this.push(latin1(bytes, 0, bytes.length));
+			return;
+		}
+		let start = 0;
+		let event = false;
+		const carry = this.carryBytes;
+		if (carry !== undefined) {
+			const nl = bytes.indexOf(10);
+			if (nl < 0) {
+				const joined = new Uint8Array(carry.length + bytes.length);
+				joined.set(carry);
+				joined.set(bytes, carry.length);
+				this.carryBytes = joined;
+				return;
+			}
+			this.carryBytes = undefined;
+			const first = latin1(carry, 0, carry.length) + latin1(bytes, 0, nl);
+			event = this.line(first, 0, first.length);
+			start = nl + 1;
+		}
+		let blank = -2;
+		let slowUntil = -1;
+		let nl = start - 1;
+		for (;;) {
+			if (event && nl >= slowUntil) {
+				if (blank !== -1 && blank < nl) blank = blankAfter(bytes, nl);
+				if (blank >= 0 && blank - nl <= BLOCK_MAX_CHARS && this.byteBlock(bytes, nl + 1, blank + 1)) {
+					start = blank + 2;
+				} else {
+					slowUntil = blank < 0 ? bytes.length : blank;
+				}
+			}
+			nl = bytes.indexOf(10, start);
+			if (nl < 0) break;
+			if (nl === start) {
+				event = this.line('', 0, 0);
+			} else {
+				const c = bytes[start]!;
+				// A stack line (indented) or an event line, decoded alone; comments are skipped.
+				event = c === 35 ? false : this.line(latin1(bytes, start, nl), 0, nl - start);
+			}
+			start = nl + 1;
+		}
+		if (start < bytes.length) this.carryBytes = copyBytes(bytes, start, bytes.length);
+	}
+
+	/** block() for bytes[s, e). */
+	private byteBlock(bytes: Uint8Array, s: number, e: number): boolean {
+		const java = this.pnameIsJava;
+		const fp = fingerprintBytes(bytes, s, e);
+		let bucket = (java ? this.javaByteBlockCache : this.byteBlockCache).get(fp);
+		let b: Block | undefined;
+		if (bucket !== undefined) {
+			const body = bytes.subarray(s, e);
+			for (const c of bucket) {
+				if (bytesEqual(c.body as Uint8Array, body)) {
+					b = c;
+					break;
+				}
+			}
+		}
+		if (b === undefined) {
+			if (bucket !== undefined && bucket.length >= BUCKET_MAX) return false;
+			b = this.readBlock(latin1(bytes, s, e));
+			if (b === undefined) return false;
+			b.body = copyBytes(bytes, s, e);
+			if (this.blockCount >= BLOCK_CACHE_MAX || this.blockCacheChars + (e - s) > BLOCK_CACHE_MAX_CHARS) {
+				this.flushBlocks();
+				bucket = undefined;
+			}
+			this.blockCount++;
+			this.blockCacheChars += e - s;
+			if (bucket === undefined) (java ? this.javaByteBlockCache : this.byteBlockCache).set(fp, [b]);
+			else bucket.push(b);
+		}
+		this.applyBlock(b);
+		return true;
 	}
 
 	/**
@@ -149,12 +393,17 @@ export class PerfFolder {
 	 * sample is only counted at the blank line that ends it (unless `flushAtEnd`).
 	 */
 	finish(): FoldResult {
+		if (this.carryBytes !== undefined) {
+			this.carry = latin1(this.carryBytes, 0, this.carryBytes.length);
+			this.carryBytes = undefined;
+		}
 		if (this.carry.length > 0) {
 			const text = this.carry;
 			this.carry = '';
 			this.line(text, 0, text.length);
 		}
 		if (this.flushAtEnd) this.endSample();
+		this.flushBlocks();
 		return {
 			stacks: this.stacks,
 			samples: this.samples,
@@ -166,23 +415,131 @@ export class PerfFolder {
 		};
 	}
 
-	private line(text: string, s: number, e: number): void {
+	/** One line; true when it was an event line. */
+	private line(text: string, s: number, e: number): boolean {
 		if (s === e) {
 			this.endSample();
-			return;
+			return false;
 		}
 		const c = text.charCodeAt(s);
-		if (c === 35 /* # */) return; // comments, including the `# cmdline` header
+		if (c === 35 /* # */) return false; // comments, including the `# cmdline` header
 		if (!isSpace(c)) {
 			// Only event lines (and the odd unindented stack line) start in column 0.
 			const l = text.slice(s, e);
 			const m = EVENT_LINE.exec(l);
 			if (m) {
 				this.eventLine(l, m);
-				return;
+				return true;
 			}
 		}
 		this.stackLine(text, s, e);
+		return false;
+	}
+
+	/**
+	 * The body text[s, e) (whole lines, each ending in a newline) followed by a blank line, read
+	 * exactly as line() would read its lines and the blank line. False, having done nothing, when
+	 * a line of the body starts in column 0 (a comment or an event line: not plain stack lines).
+	 */
+	private block(text: string, s: number, e: number): boolean {
+		const java = this.pnameIsJava;
+		const fp = fingerprint(text, s, e);
+		const body = text.slice(s, e);
+		let bucket = (java ? this.javaBlockCache : this.blockCache).get(fp);
+		let b: Block | undefined;
+		if (bucket !== undefined) {
+			for (const c of bucket) {
+				if (c.body === body) {
+					b = c;
+					break;
+				}
+			}
+		}
+		if (b === undefined) {
+			if (bucket !== undefined && bucket.length >= BUCKET_MAX) return false;
+			b = this.readBlock(body);
+			if (b === undefined) return false;
+			if (this.blockCount >= BLOCK_CACHE_MAX || this.blockCacheChars + body.length > BLOCK_CACHE_MAX_CHARS) {
+				this.flushBlocks();
+				bucket = undefined;
+			}
+			this.blockCount++;
+			this.blockCacheChars += body.length;
+			if (bucket === undefined) (java ? this.javaBlockCache : this.blockCache).set(fp, [b]);
+			else bucket.push(b);
+		}
+		this.applyBlock(b);
+		return true;
+	}
+
+	/** A sample body and its closing blank line, as line() would read them. */
+	private applyBlock(b: Block): void {
+		if (b.unrecognized > 0) {
+			this.unrecognizedLines += b.unrecognized;
+			this.firstUnrecognized ??= b.firstUnrecognized;
+		}
+		const pname = this.pname;
+		if (perlFalse(pname)) return; // a filtered sample: endSample would do nothing
+		if (this.frames.length > 0) {
+			// Frames left from a sample that had no blank line: join them the slow way.
+			for (const g of b.groups) this.frames.push(g);
+			this.endSample();
+			return;
+		}
+		const w = b.roots.get(pname!);
+		if (w === undefined) {
+			const root = detach(pname!);
+			b.roots.set(root, this.period);
+			// Keep `stacks` in first-seen order, as endSample would have inserted it.
+			const stack = root + b.suffix;
+			if (!this.stacks.has(stack)) this.stacks.set(stack, 0);
+		} else {
+			b.roots.set(pname!, w + this.period);
+		}
+		this.samples++;
+		this.weight += this.period;
+		this.pname = undefined;
+	}
+
+	/** A body's lines read once, or undefined when one starts in column 0. */
+	private readBlock(body: string): Block | undefined {
+		const groups: string[] = [];
+		let unrecognized = 0;
+		let firstUnrecognized: string | undefined;
+		let s = 0;
+		while (s < body.length) {
+			const nl = body.indexOf('\n', s);
+			if (!isSpace(body.charCodeAt(s))) return undefined;
+			const line = body.slice(s, nl);
+			const group = this.lineGroup(line);
+			if (group === false) {
+				unrecognized++;
+				firstUnrecognized ??= detach(line);
+			} else if (group !== null) {
+				groups.push(group);
+			}
+			s = nl + 1;
+		}
+		let suffix = '';
+		for (let i = groups.length - 1; i >= 0; i--) suffix += ';' + groups[i];
+		return {body: detach(body), suffix: detach(suffix), groups, unrecognized, firstUnrecognized, roots: new Map()};
+	}
+
+	/** Counts of the cached bodies into `stacks`; the caches emptied. */
+	private flushBlocks(): void {
+		for (const cache of [this.blockCache, this.javaBlockCache, this.byteBlockCache, this.javaByteBlockCache]) {
+			for (const bucket of cache.values()) {
+				for (const b of bucket) {
+					for (const [root, w] of b.roots) {
+						const stack = root + b.suffix;
+						this.stacks.set(stack, (this.stacks.get(stack) ?? 0) + w);
+					}
+				}
+			}
+			cache.clear();
+		}
+		this.blockCount = 0;
+		this.blockCacheChars = 0;
 	}
 
 	private endSample(): void {
@@ -232,6 +589,18 @@ export class PerfFolder {
 		// module), so the tidied result is looked up by the whole line. Hashing a line natively
 		// is cheaper than scanning it again.
 		const line = text.slice(s, e);
+		const group = this.lineGroup(line);
+		if (group === false) {
+			this.unrecognizedLines++;
+			this.firstUnrecognized ??= detach(line);
+			return;
+		}
+		if (group === null || perlFalse(this.pname)) return; // no frame, or a filtered sample
+		this.frames.push(group);
+	}
+
+	/** A stack line's tidied frames (cached): see parseStackLine. */
+	private lineGroup(line: string): string | null | false {
 		const cache = this.pnameIsJava ? this.javaLineCache : this.lineCache;
 		let group = cache.get(line);
 		if (group === undefined) {
@@ -240,13 +609,7 @@ export class PerfFolder {
 			if (cache.size >= LINE_CACHE_MAX) cache.clear();
 			cache.set(detach(line), group);
 		}
-		if (group === false) {
-			this.unrecognizedLines++;
-			this.firstUnrecognized ??= detach(line);
-			return;
-		}
-		if (group === null || perlFalse(this.pname)) return; // no frame, or a filtered sample
-		this.frames.push(group);
+		return group;
 	}
 
 	/**

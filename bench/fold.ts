@@ -1,6 +1,7 @@
 // Folding throughput on a >= 50 MB `perf script` text against `perf report --stdio -g folded` on the
 // same perf.data (the folding perf itself ships), and perf stopping -> flame graph text.
-import {mkdtempSync, rmSync, statSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {run} from '../source/capture/runner.js';
@@ -8,6 +9,46 @@ import {PerfFolder} from '../source/profile/fold.js';
 import {buildTree} from '../source/profile/tree.js';
 import {renderFlameText} from '../source/profile/flame-text.js';
 import {defaultScenario, startCluster} from '../source/sim/launcher.js';
+import {corpusDir} from '../test/helpers/env.js';
+
+const repo = join(import.meta.dirname, '..');
+
+/** One run of a command with stdout to a file: wall ms and CPU ms (user + sys of the child). */
+function timed(command: string, args: string[], outFile: string): {wallMs: number; cpuMs: number; ok: boolean} {
+	const t0 = performance.now();
+	const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', outFile + '.time', command, ...args], {stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30});
+	const wallMs = performance.now() - t0;
+	writeFileSync(outFile, r.stdout);
+	const [u, sy] = readFileSync(outFile + '.time', 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+	return {wallMs, cpuMs: ((u ?? 0) + (sy ?? 0)) * 1000, ok: r.status === 0};
+}
+
+/**
+ * `zeektop fold FILE` (the one-file bundle, process start included) against FlameGraph's
+ * stackcollapse-perf.pl on the same file, alternated, best of `runs` each: wall and CPU time.
+ */
+function foldVsPerl(file: string, dir: string, runs = 3): string[] {
+	const perlScript = corpusDir('perf-folding', 'flamegraph-pl', 'tools', 'stackcollapse-perf.pl');
+	const bundle = join(repo, 'dist', 'zeektop.mjs');
+	const best = {zt: {wallMs: Infinity, cpuMs: Infinity}, perl: {wallMs: Infinity, cpuMs: Infinity}};
+	let identical = true;
+	for (let i = 0; i < runs; i++) {
+		const p = timed('perl', [perlScript, file], join(dir, 'perl.out'));
+		const z = timed(process.execPath, [bundle, 'fold', file], join(dir, 'zt.out'));
+		if (!p.ok || !z.ok) return [`fold vs stackcollapse-perf.pl: a run failed (perl ${p.ok}, zeektop ${z.ok})`];
+		identical &&= readFileSync(join(dir, 'perl.out')).equals(readFileSync(join(dir, 'zt.out')));
+		for (const [k, r] of [['zt', z], ['perl', p]] as const) {
+			best[k].wallMs = Math.min(best[k].wallMs, r.wallMs);
+			best[k].cpuMs = Math.min(best[k].cpuMs, r.cpuMs);
+		}
+	}
+	const mib = statSync(file).size / 2 ** 20;
+	return [
+		`fold ${mib.toFixed(0)} MiB perf script, process start included, best of ${runs}: zeektop fold (dist/zeektop.mjs) ${best.zt.wallMs.toFixed(0)} ms wall / ${best.zt.cpuMs.toFixed(0)} ms CPU, ` +
+			`stackcollapse-perf.pl (anchor) ${best.perl.wallMs.toFixed(0)} ms wall / ${best.perl.cpuMs.toFixed(0)} ms CPU: ` +
+			`perl/zeektop = ${(best.perl.wallMs / best.zt.wallMs).toFixed(2)}x wall, ${(best.perl.cpuMs / best.zt.cpuMs).toFixed(2)}x CPU; output ${identical ? 'byte-identical' : 'DIFFERS'}`,
+	];
+}
 
 export async function benchFold(): Promise<string[]> {
 	const out: string[] = [];
@@ -44,6 +85,12 @@ export async function benchFold(): Promise<string[]> {
 		for (const c of chunks) f.push(c);
 		f.finish();
 		const tFold = performance.now() - t0;
+
+		// The same text as one file of ~70 MiB, folded by the command and by the Perl script.
+		const bigFile = join(dir, 'big.script');
+		writeFileSync(bigFile, one.repeat(Math.max(1, Math.ceil((69 * 2 ** 20) / Math.max(1, Buffer.byteLength(one))))));
+		out.push(...foldVsPerl(bigFile, dir));
+		rmSync(bigFile);
 
 		t0 = performance.now();
 		const report = await run('perf', ['report', '--stdio', '-g', 'folded', '-i', data], {timeoutMs: 600_000, discardStdout: true});

@@ -6,17 +6,22 @@
  * the Perl script sees it: symbols in any encoding (even invalid UTF-8) come out as the same bytes,
  * and the sort of the output lines is Perl's byte order.
  */
-import {createReadStream, statSync} from 'node:fs';
+import {statSync} from 'node:fs';
+import {isatty} from 'node:tty';
 import {UsageError} from '../lib/errors.js';
 import type {FoldOptions as FoldCommandOptions} from './options.js';
 import {escapeText} from '../lib/escape.js';
 import {PerfFolder, formatFolded, type FoldOptions, type FoldResult} from '../profile/fold.js';
+import {chunksOfFd, chunksOfFile} from '../collect/read-chunks.js';
 
 
 /** Fold a stream of latin1-decoded text (or bytes, decoded here as latin1). */
 export async function foldStream(stream: AsyncIterable<string | Buffer>, options: FoldOptions = {}): Promise<FoldResult> {
 	const folder = new PerfFolder(options);
-	for await (const chunk of stream) folder.push(typeof chunk === 'string' ? chunk : chunk.toString('latin1'));
+	for await (const chunk of stream) {
+		if (typeof chunk === 'string') folder.push(chunk);
+		else folder.pushLatin1(chunk);
+	}
 	return folder.finish();
 }
 
@@ -27,11 +32,11 @@ export function foldedBytes(result: FoldResult): Buffer {
 
 function openInput(path: string | undefined): AsyncIterable<string | Buffer> {
 	if (path === undefined || path === '-') {
-		if (process.stdin.isTTY) {
+		// isatty, not process.stdin.isTTY: creating process.stdin would put fd 0 in non-blocking mode.
+		if (isatty(0)) {
 			throw new UsageError('fold reads perf script text from a file or a pipe: zeektop fold FILE, or perf script | zeektop fold');
 		}
-		process.stdin.setEncoding('latin1');
-		return process.stdin;
+		return chunksOfFd(0);
 	}
 	try {
 		if (statSync(path).isDirectory()) throw new UsageError(`${escapeText(path)} is a directory: give a perf script text file (or - for stdin)`);
@@ -41,7 +46,7 @@ function openInput(path: string | undefined): AsyncIterable<string | Buffer> {
 		if (code === 'ENOENT') throw new UsageError(`no such file: ${escapeText(path)} (give a perf script text file, or - for stdin)`);
 		throw new UsageError(`cannot read ${escapeText(path)}: ${escapeText((error as Error).message)}`);
 	}
-	return createReadStream(path, {encoding: 'latin1', highWaterMark: 1 << 20});
+	return chunksOfFile(path);
 }
 
 function write(data: Buffer): Promise<void> {

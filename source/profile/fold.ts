@@ -9,6 +9,8 @@
  * with a regex per line; the Perl regexes are only run on the rare lines the fast path cannot
  * decide, so odd input still folds exactly as the Perl script would.
  */
+import {BLOCK_CACHE_MAX, BLOCK_CACHE_MAX_CHARS, BLOCK_MAX_CHARS, BUCKET_MAX, type Block, EVENT_LINE, JIT_MODULE, LINE_CACHE_MAX, type ModuleInfo, PERIOD_EVENT, STACK_LINE, blankAfter, bytesEqual, copyBytes, detach, fingerprint, fingerprintBytes, flat, isLowerHex, isSpace, isWord, latin1, perlFalse} from './fold-bytes.js';
+import {formatFolded} from './folded.js';
 
 export type FoldOptions = {
 	/** Root frame `comm-PID` (`comm-?` when the event line has only a TID). */
@@ -48,46 +50,6 @@ export type FoldResult = {
 	firstUnrecognized?: string;
 };
 
-// Perl's \s (no locale, byte semantics): space, \t, \n, \v, \f, \r.
-function isSpace(c: number): boolean {
-	return c === 32 || (c >= 9 && c <= 13);
-}
-
-// Perl's \w on bytes: [A-Za-z0-9_].
-function isWord(c: number): boolean {
-	return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
-}
-
-function isLowerHex(c: number): boolean {
-	return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
-}
-
-/**
- * A copy of `s` that does not keep its source alive. V8 represents a slice as a view of its
- * parent string, so a cached slice of one stdout chunk would pin the whole chunk: over a long
- * capture the caches would hold most of the input. Concatenating then slicing forces a fresh
- * flat string. Only used when something is remembered (cache misses), so it costs little.
- */
-function detach(s: string): string {
-	return s.length < 13 ? s : (' ' + s).slice(1);
-}
-
-// Perl treats undef, '' and '0' as false; the script tests TIDs and periods that way.
-function perlFalse(s: string | undefined): boolean {
-	return s === undefined || s === '' || s === '0';
-}
-
-// The Perl patterns, with Perl's ASCII \s spelled out (JS \s also matches Unicode spaces).
-const EVENT_LINE = /^([^\t\n\v\f\r ][^\n]+?)[\t\n\v\f\r ]+(\d+)\/*(\d+)*[\t\n\v\f\r ]+/;
-const PERIOD_EVENT = /:[\t\n\v\f\r ]*(\d+)*[\t\n\v\f\r ]+([^\t\n\v\f\r ]+):[\t\n\v\f\r ]*$/;
-const STACK_LINE = /^[\t\n\v\f\r ]*([A-Za-z0-9_]+)[\t\n\v\f\r ]*([^\n]+) \(([^\t\n\v\f\r ]*)\)/;
-const JIT_MODULE = /\/tmp\/perf-\d+\.map/;
-
-/** Bound on remembered stack lines (~200 bytes each with the Map): a long capture cannot grow it. */
-const LINE_CACHE_MAX = 50_000;
-
-type ModuleInfo = {base: string; kernel: boolean; jit: boolean};
-
 export class PerfFolder {
 	private readonly pidMode: boolean;
 	private readonly tidMode: boolean;
@@ -116,6 +78,14 @@ export class PerfFolder {
 	private readonly lineCache = new Map<string, string | null | false>();
 	private readonly javaLineCache = new Map<string, string | null | false>();
 	private readonly modules = new Map<string, ModuleInfo>();
+	/** Sample bodies by fingerprint (separate for java processes, like the line caches). */
+	private readonly blockCache = new Map<number, Block[]>();
+	private readonly javaBlockCache = new Map<number, Block[]>();
+	private readonly byteBlockCache = new Map<number, Block[]>();
+	private readonly javaByteBlockCache = new Map<number, Block[]>();
+	private carryBytes: Uint8Array | undefined;
+	private blockCount = 0;
+	private blockCacheChars = 0;
 
 	constructor(options: FoldOptions = {}) {
 		this.tidMode = options.tid === true;
@@ -133,15 +103,141 @@ export class PerfFolder {
 
 	/** Feed the next piece of `perf script` text; pieces may split lines anywhere. */
 	push(chunk: string): void {
-		const text = this.carry.length > 0 ? this.carry + chunk : chunk;
+		// The line split between two pieces is read on its own: `carry + chunk` would be a V8
+		// cons string, on which every indexOf/charCodeAt is several times slower.
+		if (this.carryBytes !== undefined) {
+			// Byte pieces came first: their unfinished line becomes text.
+			this.carry = latin1(this.carryBytes, 0, this.carryBytes.length);
+			this.carryBytes = undefined;
+		}
 		let start = 0;
-		let nl = text.indexOf('\n', start);
-		while (nl >= 0) {
-			this.line(text, start, nl);
+		let event = false;
+		if (this.carry.length > 0) {
+			const nl = chunk.indexOf('\n');
+			if (nl < 0) {
+				this.carry = flat(this.carry + chunk);
+				return;
+			}
+			const first = flat(this.carry + chunk.slice(0, nl));
+			this.carry = '';
+			event = this.line(first, 0, first.length);
 			start = nl + 1;
+		}
+		this.scan(chunk, start, event);
+	}
+
+	/** The whole lines of text from start (the line before start was an event line if `event`). */
+	private scan(text: string, start: number, event: boolean): void {
+		// Where the next blank line is (its preceding newline), searched again only once passed:
+		// one scan of the text however many event lines there are. -1: none before the end.
+		let blank = -2;
+		// Event lines before this index are inside a body already found unfit for the fast path.
+		let slowUntil = -1;
+		let nl = start - 1;
+		for (;;) {
+			if (event && nl >= slowUntil) {
+				// nl ends an event line: its body and blank line at once, when plain.
+				if (blank !== -1 && blank < nl) blank = text.indexOf('\n\n', nl);
+				if (blank >= 0 && blank - nl <= BLOCK_MAX_CHARS && this.block(text, nl + 1, blank + 1)) {
+					start = blank + 2;
+				} else {
+					slowUntil = blank < 0 ? text.length : blank;
+				}
+			}
 			nl = text.indexOf('\n', start);
+			if (nl < 0) break;
+			event = this.line(text, start, nl);
+			start = nl + 1;
 		}
 		this.carry = start === 0 ? text : text.slice(start);
+	}
+
+	/**
+	 * Feed the next piece of input as bytes, each byte one latin1 character (what `zeektop fold`
+	 * reads: the Perl script's byte semantics). The same result as push() of the decoded text,
+	 * cheaper: a repeated sample body is compared as bytes and never decoded, so most of the input
+	 * never becomes a string. `bytes` may be reused by the caller once this returns.
+	 */
+	pushLatin1(bytes: Uint8Array): void {
+		if (this.carry.length > 0) {
+			// Text pieces came first: go on as text.
+			this.push(latin1(bytes, 0, bytes.length));
+			return;
+		}
+		let start = 0;
+		let event = false;
+		const carry = this.carryBytes;
+		if (carry !== undefined) {
+			const nl = bytes.indexOf(10);
+			if (nl < 0) {
+				const joined = new Uint8Array(carry.length + bytes.length);
+				joined.set(carry);
+				joined.set(bytes, carry.length);
+				this.carryBytes = joined;
+				return;
+			}
+			this.carryBytes = undefined;
+			const first = latin1(carry, 0, carry.length) + latin1(bytes, 0, nl);
+			event = this.line(first, 0, first.length);
+			start = nl + 1;
+		}
+		let blank = -2;
+		let slowUntil = -1;
+		let nl = start - 1;
+		for (;;) {
+			if (event && nl >= slowUntil) {
+				if (blank !== -1 && blank < nl) blank = blankAfter(bytes, nl);
+				if (blank >= 0 && blank - nl <= BLOCK_MAX_CHARS && this.byteBlock(bytes, nl + 1, blank + 1)) {
+					start = blank + 2;
+				} else {
+					slowUntil = blank < 0 ? bytes.length : blank;
+				}
+			}
+			nl = bytes.indexOf(10, start);
+			if (nl < 0) break;
+			if (nl === start) {
+				event = this.line('', 0, 0);
+			} else {
+				const c = bytes[start]!;
+				// A stack line (indented) or an event line, decoded alone; comments are skipped.
+				event = c === 35 ? false : this.line(latin1(bytes, start, nl), 0, nl - start);
+			}
+			start = nl + 1;
+		}
+		if (start < bytes.length) this.carryBytes = copyBytes(bytes, start, bytes.length);
+	}
+
+	/** block() for bytes[s, e). */
+	private byteBlock(bytes: Uint8Array, s: number, e: number): boolean {
+		const java = this.pnameIsJava;
+		const fp = fingerprintBytes(bytes, s, e);
+		let bucket = (java ? this.javaByteBlockCache : this.byteBlockCache).get(fp);
+		let b: Block | undefined;
+		if (bucket !== undefined) {
+			const body = bytes.subarray(s, e);
+			for (const c of bucket) {
+				if (bytesEqual(c.body as Uint8Array, body)) {
+					b = c;
+					break;
+				}
+			}
+		}
+		if (b === undefined) {
+			if (bucket !== undefined && bucket.length >= BUCKET_MAX) return false;
+			b = this.readBlock(latin1(bytes, s, e));
+			if (b === undefined) return false;
+			b.body = copyBytes(bytes, s, e);
+			if (this.blockCount >= BLOCK_CACHE_MAX || this.blockCacheChars + (e - s) > BLOCK_CACHE_MAX_CHARS) {
+				this.flushBlocks();
+				bucket = undefined;
+			}
+			this.blockCount++;
+			this.blockCacheChars += e - s;
+			if (bucket === undefined) (java ? this.javaByteBlockCache : this.byteBlockCache).set(fp, [b]);
+			else bucket.push(b);
+		}
+		this.applyBlock(b);
+		return true;
 	}
 
 	/**
@@ -149,12 +245,17 @@ export class PerfFolder {
 	 * sample is only counted at the blank line that ends it (unless `flushAtEnd`).
 	 */
 	finish(): FoldResult {
+		if (this.carryBytes !== undefined) {
+			this.carry = latin1(this.carryBytes, 0, this.carryBytes.length);
+			this.carryBytes = undefined;
+		}
 		if (this.carry.length > 0) {
 			const text = this.carry;
 			this.carry = '';
 			this.line(text, 0, text.length);
 		}
 		if (this.flushAtEnd) this.endSample();
+		this.flushBlocks();
 		return {
 			stacks: this.stacks,
 			samples: this.samples,
@@ -166,23 +267,131 @@ export class PerfFolder {
 		};
 	}
 
-	private line(text: string, s: number, e: number): void {
+	/** One line; true when it was an event line. */
+	private line(text: string, s: number, e: number): boolean {
 		if (s === e) {
 			this.endSample();
-			return;
+			return false;
 		}
 		const c = text.charCodeAt(s);
-		if (c === 35 /* # */) return; // comments, including the `# cmdline` header
+		if (c === 35 /* # */) return false; // comments, including the `# cmdline` header
 		if (!isSpace(c)) {
 			// Only event lines (and the odd unindented stack line) start in column 0.
 			const l = text.slice(s, e);
 			const m = EVENT_LINE.exec(l);
 			if (m) {
 				this.eventLine(l, m);
-				return;
+				return true;
 			}
 		}
 		this.stackLine(text, s, e);
+		return false;
+	}
+
+	/**
+	 * The body text[s, e) (whole lines, each ending in a newline) followed by a blank line, read
+	 * exactly as line() would read its lines and the blank line. False, having done nothing, when
+	 * a line of the body starts in column 0 (a comment or an event line: not plain stack lines).
+	 */
+	private block(text: string, s: number, e: number): boolean {
+		const java = this.pnameIsJava;
+		const fp = fingerprint(text, s, e);
+		const body = text.slice(s, e);
+		let bucket = (java ? this.javaBlockCache : this.blockCache).get(fp);
+		let b: Block | undefined;
+		if (bucket !== undefined) {
+			for (const c of bucket) {
+				if (c.body === body) {
+					b = c;
+					break;
+				}
+			}
+		}
+		if (b === undefined) {
+			if (bucket !== undefined && bucket.length >= BUCKET_MAX) return false;
+			b = this.readBlock(body);
+			if (b === undefined) return false;
+			if (this.blockCount >= BLOCK_CACHE_MAX || this.blockCacheChars + body.length > BLOCK_CACHE_MAX_CHARS) {
+				this.flushBlocks();
+				bucket = undefined;
+			}
+			this.blockCount++;
+			this.blockCacheChars += body.length;
+			if (bucket === undefined) (java ? this.javaBlockCache : this.blockCache).set(fp, [b]);
+			else bucket.push(b);
+		}
+		this.applyBlock(b);
+		return true;
+	}
+
+	/** A sample body and its closing blank line, as line() would read them. */
+	private applyBlock(b: Block): void {
+		if (b.unrecognized > 0) {
+			this.unrecognizedLines += b.unrecognized;
+			this.firstUnrecognized ??= b.firstUnrecognized;
+		}
+		const pname = this.pname;
+		if (perlFalse(pname)) return; // a filtered sample: endSample would do nothing
+		if (this.frames.length > 0) {
+			// Frames left from a sample that had no blank line: join them the slow way.
+			for (const g of b.groups) this.frames.push(g);
+			this.endSample();
+			return;
+		}
+		const w = b.roots.get(pname!);
+		if (w === undefined) {
+			const root = detach(pname!);
+			b.roots.set(root, this.period);
+			// Keep `stacks` in first-seen order, as endSample would have inserted it.
+			const stack = root + b.suffix;
+			if (!this.stacks.has(stack)) this.stacks.set(stack, 0);
+		} else {
+			b.roots.set(pname!, w + this.period);
+		}
+		this.samples++;
+		this.weight += this.period;
+		this.pname = undefined;
+	}
+
+	/** A body's lines read once, or undefined when one starts in column 0. */
+	private readBlock(body: string): Block | undefined {
+		const groups: string[] = [];
+		let unrecognized = 0;
+		let firstUnrecognized: string | undefined;
+		let s = 0;
+		while (s < body.length) {
+			const nl = body.indexOf('\n', s);
+			if (!isSpace(body.charCodeAt(s))) return undefined;
+			const line = body.slice(s, nl);
+			const group = this.lineGroup(line);
+			if (group === false) {
+				unrecognized++;
+				firstUnrecognized ??= detach(line);
+			} else if (group !== null) {
+				groups.push(group);
+			}
+			s = nl + 1;
+		}
+		let suffix = '';
+		for (let i = groups.length - 1; i >= 0; i--) suffix += ';' + groups[i];
+		return {body: detach(body), suffix: detach(suffix), groups, unrecognized, firstUnrecognized, roots: new Map()};
+	}
+
+	/** Counts of the cached bodies into `stacks`; the caches emptied. */
+	private flushBlocks(): void {
+		for (const cache of [this.blockCache, this.javaBlockCache, this.byteBlockCache, this.javaByteBlockCache]) {
+			for (const bucket of cache.values()) {
+				for (const b of bucket) {
+					for (const [root, w] of b.roots) {
+						const stack = root + b.suffix;
+						this.stacks.set(stack, (this.stacks.get(stack) ?? 0) + w);
+					}
+				}
+			}
+			cache.clear();
+		}
+		this.blockCount = 0;
+		this.blockCacheChars = 0;
 	}
 
 	private endSample(): void {
@@ -232,6 +441,18 @@ export class PerfFolder {
 		// module), so the tidied result is looked up by the whole line. Hashing a line natively
 		// is cheaper than scanning it again.
 		const line = text.slice(s, e);
+		const group = this.lineGroup(line);
+		if (group === false) {
+			this.unrecognizedLines++;
+			this.firstUnrecognized ??= detach(line);
+			return;
+		}
+		if (group === null || perlFalse(this.pname)) return; // no frame, or a filtered sample
+		this.frames.push(group);
+	}
+
+	/** A stack line's tidied frames (cached): see parseStackLine. */
+	private lineGroup(line: string): string | null | false {
 		const cache = this.pnameIsJava ? this.javaLineCache : this.lineCache;
 		let group = cache.get(line);
 		if (group === undefined) {
@@ -240,13 +461,7 @@ export class PerfFolder {
 			if (cache.size >= LINE_CACHE_MAX) cache.clear();
 			cache.set(detach(line), group);
 		}
-		if (group === false) {
-			this.unrecognizedLines++;
-			this.firstUnrecognized ??= detach(line);
-			return;
-		}
-		if (group === null || perlFalse(this.pname)) return; // no frame, or a filtered sample
-		this.frames.push(group);
+		return group;
 	}
 
 	/**
@@ -381,68 +596,5 @@ export function foldPerfScript(text: string, options: FoldOptions = {}): string 
 	return formatFolded(foldPerfScriptToMap(text, options).stacks);
 }
 
-/**
- * Byte-wise order of the UTF-8 encodings (Perl's `cmp` on bytes), which is code point order.
- * JS string comparison is UTF-16 code unit order; the two only disagree when a surrogate pair
- * (astral character) meets a character in U+E000..U+FFFF.
- */
-export function compareBytewise(a: string, b: string): number {
-	const n = Math.min(a.length, b.length);
-	for (let i = 0; i < n; i++) {
-		let x = a.charCodeAt(i);
-		let y = b.charCodeAt(i);
-		if (x === y) continue;
-		if (x >= 0xd800 && y >= 0xd800) {
-			x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-			y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-		}
-		return x - y;
-	}
-	return a.length - b.length;
-}
 
-const HIGH_UNITS = /[\uD800-\uFFFF]/;
-
-export function sortedStackKeys(stacks: ReadonlyMap<string, number>): string[] {
-	const keys = [...stacks.keys()];
-	// Default sort is UTF-16 order: right unless some key has a unit at or above U+D800.
-	if (keys.some(k => HIGH_UNITS.test(k))) keys.sort(compareBytewise);
-	else keys.sort();
-	return keys;
-}
-
-/** `stack count\n` lines in byte-wise order of the stack text, as the Perl script prints them. */
-export function formatFolded(stacks: ReadonlyMap<string, number>): string {
-	let out = '';
-	for (const key of sortedStackKeys(stacks)) out += `${key} ${stacks.get(key)!}\n`;
-	return out;
-}
-
-/**
- * Read folded stacks (`frame;frame;... count` lines). Tolerant: blank and malformed lines are
- * ignored, a trailing `\r` is dropped, duplicate stacks are summed, counts may be fractional.
- * The stack is everything before the last blank, kept verbatim.
- */
-export function parseFolded(text: string): Map<string, number> {
-	const stacks = new Map<string, number>();
-	let start = 0;
-	while (start < text.length) {
-		let end = text.indexOf('\n', start);
-		if (end < 0) end = text.length;
-		let lineEnd = end;
-		if (lineEnd > start && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-		let space = lineEnd - 1;
-		while (space >= start && !isSpace(text.charCodeAt(space))) space--;
-		if (space > start && space < lineEnd - 1) {
-			const count = Number(text.slice(space + 1, lineEnd));
-			// Only the last blank separates: a frame may itself end in a blank (`foo (bar (x))`
-			// tidies to `foo `), so `foo  3` is the stack `foo ` with count 3.
-			if (Number.isFinite(count)) {
-				const stack = text.slice(start, space);
-				stacks.set(stack, (stacks.get(stack) ?? 0) + count);
-			}
-		}
-		start = end + 1;
-	}
-	return stacks;
-}
+export {compareBytewise, formatFolded, parseFolded, sortedStackKeys} from './folded.js';

@@ -13,7 +13,6 @@ import type {HeapData, HeapTarget} from '../../session/heap-session.js';
 import {readSavedProfile, savedProfileFile, writeFlameExport} from '../../capture/store.js';
 import type {FlameTree} from '../../profile/tree.js';
 import type {SavedCaptureRef} from '../table-keys.js';
-import type {AllocatorPattern} from '../../profile/alloc-sites.js';
 import {escapeText} from '../../lib/escape.js';
 import {FlameApp, type KeySink} from '../run-flame.js';
 import {reduceCaptureKey, type CapturePhase} from '../flame-keys.js';

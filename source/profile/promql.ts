@@ -62,7 +62,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function sampleValue(v: unknown): number | null {
 	if (typeof v !== 'string') return null;
 	const n = Number(v);
-	return Number.isNaN(n) && v !== 'NaN' ? null : n;
+	if (!Number.isNaN(n)) return n;
+	if (v === 'NaN') return NaN;
+	if (v === '+Inf' || v === 'Inf') return Infinity;
+	if (v === '-Inf') return -Infinity;
+	return null;
 }
 
 function labelsOf(v: unknown): Labels | null {

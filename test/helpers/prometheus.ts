@@ -17,6 +17,8 @@ export type PromTarget = {
 	/** The instance label to give it (e.g. sensor-a:9994); default the address. */
 	instance?: string;
 	job?: string;
+	/** More target labels, e.g. __param_target (a URL parameter of its scrapes). */
+	labels?: Record<string, string>;
 };
 
 export type PromOptions = {
@@ -36,6 +38,13 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => {
 	for (const p of running) p.kill('SIGKILL');
 });
+// A bench or test killed by a signal must not leave its Prometheus behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.once(signal, () => {
+		for (const p of running) p.kill('SIGKILL');
+		process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+	});
+}
 
 export async function freePort(): Promise<number> {
 	return new Promise<number>((resolve, reject) => {
@@ -71,7 +80,9 @@ export function prometheusConfig(options: PromOptions, selfAddress: string): str
 		lines.push(`  - job_name: ${yamlString(job)}`, `    honor_labels: ${options.honorLabels ? 'true' : 'false'}`, '    static_configs:');
 		for (const t of targets) {
 			lines.push(`      - targets: [${yamlString(t.address)}]`);
-			if (t.instance !== undefined) lines.push(`        labels: {instance: ${yamlString(t.instance)}}`);
+			const labels = {...t.labels, ...(t.instance === undefined ? {} : {instance: t.instance})};
+			const pairs = Object.entries(labels).map(([k, v]) => `${k}: ${yamlString(v)}`);
+			if (pairs.length > 0) lines.push(`        labels: {${pairs.join(', ')}}`);
 		}
 	}
 	if (options.scrapeSelf) {

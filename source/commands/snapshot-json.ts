@@ -29,7 +29,7 @@ function round(v: number | null | undefined, digits = 1): number | null {
 	return Math.round(v * f) / f;
 }
 
-function nodeJson(r: NodeRow) {
+export function nodeJson(r: NodeRow) {
 	return {
 		node: r.node,
 		role: r.role,

@@ -1,5 +1,5 @@
 import type {ServerStatus} from '../collect/fleet.js';
-import {nodeJson, snapshotJson} from '../headless/snapshot-json.js';
+import {nodeJson, snapshotJson} from './snapshot-json.js';
 import type {FleetRow} from '../state/fleet.js';
 import type {Snapshot} from '../state/monitor.js';
 

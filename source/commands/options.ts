@@ -35,6 +35,12 @@ export const FLAGS: readonly FlagSpec[] = [
 	{name: 'metrics', type: 'string', isMultiple: true, value: 'URL', commands: ['top', 'demo', 'record'], help: 'scrape this endpoint (repeatable) instead of discovering them; --no-metrics: scrape none'},
 	{name: 'metricsInterval', type: 'number', default: 10, value: 'S', commands: ['top', 'demo'], help: "seconds between scrapes of one endpoint (default 10; each scrape runs on the node's packet thread)"},
 	{name: 'metricsTimeout', type: 'number', default: 2000, value: 'MS', commands: ['top', 'demo'], help: 'per-scrape timeout in ms (default 2000)'},
+	{name: 'prometheus', type: 'string', isMultiple: true, value: 'URL', commands: ['top'], help: 'with --once: also the Zeek nodes this Prometheus server knows, one row per (host, node) (repeatable; or ZEEKTOP_PROMETHEUS=URL,URL). The live table does not show them yet'},
+	{name: 'prometheusTokenFile', type: 'string', value: 'FILE', commands: ['top'], help: 'bearer token for --prometheus, read from FILE (or ZEEKTOP_PROMETHEUS_TOKEN); never on the command line'},
+	{name: 'prometheusUser', type: 'string', value: 'NAME', commands: ['top'], help: 'basic auth user for --prometheus, with ZEEKTOP_PROMETHEUS_PASSWORD or --prometheus-password-file'},
+	{name: 'prometheusPasswordFile', type: 'string', value: 'FILE', commands: ['top'], help: 'basic auth password for --prometheus, read from FILE'},
+	{name: 'prometheusCa', type: 'string', value: 'FILE', commands: ['top'], help: "PEM CA certificate(s) to trust for an https:// --prometheus"},
+	{name: 'prometheusHost', type: 'string', isMultiple: true, value: 'HOST', commands: ['top'], help: 'only these sensors (instance host) from --prometheus (repeatable); the filter is part of every query'},
 	{name: 'spool', type: 'string', value: 'DIR', commands: ['top', 'perf', 'heap', 'doctor'], help: 'only nodes of the zeekctl installation whose spool is DIR (when several run)'},
 	{name: 'seconds', type: 'number', value: 'N', commands: ['perf', 'heap', 'record'], help: 'capture length in seconds, 0.1 to 3600: perf records this long (default --perf-seconds); heap samples this long on a prof_active:false node (default 30); record stops after it (default: until interrupted)'},
 	{name: 'at', type: 'string', value: 'TIME', commands: ['replay'], help: 'replay --once: the moment to show, ISO 8601 (2026-12-04T21:30:00Z) or relative to the recording\'s end (-5m, -1h30m); default its end'},
@@ -90,6 +96,8 @@ export type Options = {
 	metricsIntervalMs: number;
 	metricsTimeoutMs: number;
 	procRoot: string;
+	/** --prometheus servers and how to reach them (checked once here). */
+	prometheus: {urls: string[]; tokenFile?: string; username?: string; passwordFile?: string; caFile?: string; hosts: string[]};
 	/** --spool DIR as the prefix of the nodes' working directories. */
 	spool?: {dir: string; cwdUnder: string};
 	/** --seconds, when given. */
@@ -119,7 +127,7 @@ export type Options = {
 	layout: 'zeek6' | 'zeek7' | 'zeek8';
 };
 
-export type TopOptions = Pick<Options, 'intervalMs' | 'once' | 'json' | 'metricsUrls' | 'metricsIntervalMs' | 'metricsTimeoutMs' | 'procRoot' | 'spool' | 'perfSeconds' | 'perfFrequency' | 'callGraph' | 'captures' | 'allocatorPatterns' | 'useJeprof'>;
+export type TopOptions = Pick<Options, 'prometheus' | 'intervalMs' | 'once' | 'json' | 'metricsUrls' | 'metricsIntervalMs' | 'metricsTimeoutMs' | 'procRoot' | 'spool' | 'perfSeconds' | 'perfFrequency' | 'callGraph' | 'captures' | 'allocatorPatterns' | 'useJeprof'>;
 export type DemoOptions = TopOptions & Pick<Options, 'workers' | 'layout'>;
 export type PerfOptions = Pick<Options, 'json' | 'procRoot' | 'spool' | 'perfSeconds' | 'perfFrequency' | 'mainThread' | 'callGraph' | 'captures' | 'width' | 'height'>;
 export type HeapOptions = Pick<Options, 'json' | 'procRoot' | 'spool' | 'seconds' | 'captures' | 'dump' | 'base' | 'allocatorPatterns' | 'width' | 'heapFile' | 'useJeprof'>;
@@ -296,6 +304,25 @@ function diffOf(flags: RawFlags): Options['diff'] {
 	};
 }
 
+function prometheusOf(flags: RawFlags): Options['prometheus'] {
+	const fromFlags = Array.isArray(flags.prometheus) ? (flags.prometheus as unknown[]).filter((v): v is string => typeof v === 'string') : [];
+	const fromEnv = (process.env.ZEEKTOP_PROMETHEUS ?? '').split(',').map(s => s.trim()).filter(Boolean);
+	const urls = fromFlags.length > 0 ? fromFlags : fromEnv;
+	for (const url of urls) {
+		if (!/^https?:\/\/[^/\s]+/.test(url)) throw new UsageError(`--prometheus needs an http:// or https:// URL such as http://prometheus:9090 (got '${shown(url)}')`);
+		if (/^https?:\/\/[^/@\s]*@/.test(url)) throw new UsageError('--prometheus: credentials in the URL are visible to every user (ps); use ZEEKTOP_PROMETHEUS_PASSWORD or --prometheus-password-file');
+	}
+	const hosts = Array.isArray(flags.prometheusHost) ? (flags.prometheusHost as unknown[]).filter((v): v is string => typeof v === 'string') : [];
+	const opt = (k: string) => optionalString(flags[k]);
+	return {
+		urls, hosts,
+		...(opt('prometheusTokenFile') === undefined ? {} : {tokenFile: opt('prometheusTokenFile')}),
+		...(opt('prometheusUser') === undefined ? {} : {username: opt('prometheusUser')}),
+		...(opt('prometheusPasswordFile') === undefined ? {} : {passwordFile: opt('prometheusPasswordFile')}),
+		...(opt('prometheusCa') === undefined ? {} : {caFile: opt('prometheusCa')}),
+	};
+}
+
 /** Raw flags → validated options; the first bad flag is a UsageError naming it and its range. */
 export function parseOptions(flags: RawFlags): Options {
 	const intervalMs = numberIn('--interval', flags.interval ?? 1000, 100, 3_600_000, 'at least 100 ms');
@@ -311,6 +338,7 @@ export function parseOptions(flags: RawFlags): Options {
 		once: flags.once === true,
 		json: flags.json === true,
 		metricsUrls: metricsUrlsOf(flags.metrics),
+		prometheus: prometheusOf(flags),
 		metricsIntervalMs: numberIn('--metrics-interval', flags.metricsInterval ?? 10, 1, 86_400, 'in seconds and at least 1') * 1000,
 		metricsTimeoutMs: numberIn('--metrics-timeout', flags.metricsTimeout ?? 2000, 100, 600_000, 'in ms and at least 100'),
 		procRoot: optionalString(flags.procRoot) ?? '/proc',

@@ -7,7 +7,8 @@ import {ProcFs} from '../collect/procfs.js';
 import {MetricsCollector} from '../collect/metrics/collector.js';
 import {systemClock} from '../lib/clock.js';
 import {UsageError} from '../lib/errors.js';
-import {Monitor, type Problem} from '../state/monitor.js';
+import {Monitor, type Problem, type Snapshot} from '../state/monitor.js';
+import {escapeText} from '../lib/escape.js';
 import {unicodeOk} from '../ui/glyphs.js';
 import {colorEnabled} from '../ui/theme.js';
 import {renderOnceJson, renderOnceText, takeSnapshot} from './once.js';
@@ -28,6 +29,39 @@ export function makeMonitor(options: Pick<TopOptions, 'procRoot' | 'metricsUrls'
 		procfs: new ProcFs(options.procRoot), clock: systemClock, threadPids, cwdUnder: scope.cwdUnder, notes: scope.notes,
 		metrics: makeCollector(options),
 	});
+}
+
+/** `--once [--json] --prometheus URL`: this host's nodes and the fleet Prometheus knows, merged. */
+async function runFleetOnce(options: TopOptions, snapshot: Snapshot): Promise<number> {
+	const {PrometheusSource} = await import('../collect/fleet.js');
+	const {readCaFile, resolvePrometheusAuth} = await import('../collect/prometheus.js');
+	const {mergeFleet, remoteFleetRow} = await import('../state/fleet.js');
+	const {fleetSnapshotJson} = await import('./fleet-json.js');
+	const p = options.prometheus;
+	const auth = resolvePrometheusAuth({env: process.env, tokenFile: p.tokenFile, username: p.username, passwordFile: p.passwordFile});
+	if (!auth.ok) throw new UsageError(auth.error);
+	let caPem: Buffer | undefined;
+	if (p.caFile !== undefined) {
+		const ca = readCaFile(p.caFile);
+		if (!ca.ok) throw new UsageError(ca.error);
+		caPem = ca.pem;
+	}
+	const source = new PrometheusSource({urls: p.urls, auth: auth.auth, caPem, hosts: p.hosts.length > 0 ? p.hosts : undefined, clock: systemClock});
+	try {
+		await source.refresh();
+		const rows = mergeFleet(snapshot.rows, source.nodes().map(remoteFleetRow), snapshot.host.hostname);
+		const doc = fleetSnapshotJson(snapshot, rows, source.status(), source.problems());
+		if (options.json) {
+			process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+		} else {
+			const lines = rows.map(r => `${escapeText(r.host ?? snapshot.host.hostname).padEnd(20)} ${escapeText(r.node ?? '-').padEnd(16)} ${r.pid === null ? 'prometheus' : `pid ${r.pid}`}`);
+			const problems = (doc.problems as Array<{scope: string; message: string}>).map(x => `! ${escapeText(x.scope)}: ${escapeText(x.message)}`);
+			process.stdout.write([`${'HOST'.padEnd(20)} ${'NODE'.padEnd(16)} SOURCE`, ...lines, ...problems].join('\n') + '\n');
+		}
+		return 0;
+	} finally {
+		await source.stop();
+	}
 }
 
 export async function runDemo(options: DemoOptions): Promise<number> {
@@ -56,8 +90,12 @@ export async function runTop(options: TopOptions, scope: Scope = {cwdUnder: opti
 	if (options.once || options.json) {
 		const monitor = makeMonitor(options, scope);
 		const snapshot = await takeSnapshot(monitor, options.intervalMs);
+		if (options.prometheus.urls.length > 0) return runFleetOnce(options, snapshot);
 		process.stdout.write(options.json ? renderOnceJson(snapshot) : renderOnceText(snapshot, process.stdout.columns || 120, unicodeOk()));
 		return 0;
+	}
+	if (options.prometheus.urls.length > 0) {
+		throw new UsageError('--prometheus works with --once (and --once --json) for now; the live table does not show remote nodes yet');
 	}
 	if (!process.stdout.isTTY || !process.stdin.isTTY) {
 		throw new UsageError('the interactive view needs a terminal; use --once (or --once --json) for scripts and pipes');

@@ -193,3 +193,24 @@ test('a node whose target goes down keeps its row, marked down, and one problem 
 		await source.stop();
 	}
 });
+
+test('zeektop --once --json --prometheus URL: every node gains host and source; remote nodes have pid null', {skip: !hasPrometheus}, async () => {
+	const {run} = await import('../../source/capture/runner.js');
+	const {repoRoot} = await import('../helpers/env.js');
+	const {join} = await import('node:path');
+	const r = await run(process.execPath, [join(repoRoot, 'dist', 'cli.js'), '--once', '--json', '--interval', '200', '--no-metrics', '--spool', '/nonexistent-zeektop-spool', '--prometheus', prom!.url], {timeoutMs: 60_000});
+	assert.equal(r.code, 0, r.stderr);
+	const doc = JSON.parse(r.stdout) as {nodes: Array<{host: string; node: string | null; source: string; pid: number | null}>};
+	const remote = doc.nodes.filter(n => n.source === 'prometheus');
+	// (an earlier test took sensor-a's worker-2 down)
+	const names = remote.map(n => `${n.host}/${n.node}`);
+	for (const want of ['sensor-a/worker-1', 'sensor-b/worker-1']) assert.ok(names.includes(want), `${want} in ${names.join(', ')}`);
+	assert.ok(remote.every(n => n.pid === null));
+	assert.ok(doc.nodes.every(n => typeof n.host === 'string' && (n.source === 'local' || n.source === 'prometheus')));
+	// A bad URL and credentials in the URL are one line each, exit 2.
+	for (const bad of ['ftp://x', 'http://user:secret@127.0.0.1:9']) {
+		const b = await run(process.execPath, [join(repoRoot, 'dist', 'cli.js'), '--once', '--prometheus', bad], {timeoutMs: 30_000});
+		assert.equal(b.code, 2);
+		assert.equal(b.stderr.trimEnd().split('\n').length, 1, b.stderr);
+	}
+});

@@ -11,7 +11,8 @@ export function formatBytes(bytes: number | null | undefined): string {
 		u++;
 	}
 	const s = u === 0 ? String(Math.round(v)) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-	return (neg ? '-' : '') + s + units[u];
+	// A value that rounds to zero has no sign: a flat RSS rate is 0B, not -0B.
+	return (neg && Number(s) !== 0 ? '-' : '') + s + units[u];
 }
 
 export function formatPercent(p: number | null | undefined, digits = 1): string {

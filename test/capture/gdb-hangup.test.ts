@@ -62,6 +62,7 @@ before(async () => {
 	// Named zeek so that zeektop finds it; profiling on, no interval dumps: only on-demand dumps.
 	mkdirSync(join(work, 'bin'));
 	mkdirSync(join(work, 'node'));
+	mkdirSync(join(work, 'tmp'));
 	const binary = join(work, 'bin', 'zeek');
 	const cc = await run('g++', ['-O1', '-g', '-fno-omit-frame-pointer', '-o', binary, join(repoRoot, 'test', 'fixtures', 'jemalloc', 'leaky.cc')], {timeoutMs: 120_000});
 	if (cc.code !== 0) throw new Error(`g++ failed: ${cc.stderr}`);
@@ -87,7 +88,8 @@ async function hangupDuringDump(delayMs: number): Promise<{exit: number | null; 
 	const zeektop = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'heap', String(pid), '--dump', '--captures', join(work, 'captures')], {
 		detached: true, // its own process group, like a foreground job of the terminal
 		stdio: ['ignore', log, log],
-		env: {...process.env, XDG_CACHE_HOME: join(work, 'cache')},
+		// Its own TMPDIR: the check for gdb's temporary output directories sees only this zeektop's.
+		env: {...process.env, XDG_CACHE_HOME: join(work, 'cache'), TMPDIR: join(work, 'tmp')},
 	});
 	const exited = new Promise<number | null>(r => zeektop.on('exit', code => r(code)));
 	let sawAttach = false;
@@ -139,5 +141,5 @@ test('SIGHUP (the ssh connection dropping) while gdb is inside the worker: the w
 	const dumps = readdirSync(join(work, 'node')).filter(n => /^jeprof\.out\.\d+\.\d+\.m\d+\.heap$/.test(n));
 	assert.ok(dumps.length >= 1, 'no on-demand dump was written');
 	// No temporary directories of gdb's output left behind.
-	assert.deepEqual(readdirSync(tmpdir()).filter(n => n.startsWith('zeektop-run-')), []);
+	assert.deepEqual(readdirSync(join(work, 'tmp')).filter(n => n.startsWith('zeektop-run-')), []);
 });

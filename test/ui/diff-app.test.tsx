@@ -44,13 +44,14 @@ test('DiffApp: navigate, change table, export, quit', async () => {
 		assert.match(app.lastFrame()!, /\[diff changes\]/);
 		assert.match(app.lastFrame()!, /SELF A +SELF B +CHANGE/);
 		app.stdin.write('e');
+		for (let i = 0; i < 100 && readdirSync(temp).filter(f => f.endsWith('.folded')).length === 0; i++) await sleep(20);
 		await sleep(50);
 		const files = readdirSync(temp).filter(f => f.endsWith('.folded'));
 		assert.equal(files.length, 1);
 		assert.match(app.lastFrame()!, /wrote .*zeektop-diff-\d{8}T\d{6}Z\.folded/);
 		assert.match(readFileSync(join(temp, files[0]!), 'utf8'), /^zeek;main;new_hot 0 40$/m);
 		app.stdin.write('q');
-		await sleep(50);
+		for (let i = 0; i < 100 && quit === 0; i++) await sleep(20);
 		assert.equal(quit, 1);
 	} finally {
 		app.unmount();

@@ -8,7 +8,7 @@
 import {chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync} from 'node:fs';
 import {basename, join, resolve} from 'node:path';
 import {systemClock, type Clock} from '../lib/clock.js';
-import {parseJeprofCollapsed, parseJeprofText, type JeprofTextReport} from '../profile/jeprof.js';
+import {parseJeprofCollapsed, parseJeprofText} from '../profile/jeprof.js';
 import {
 	HeapV2Error,
 	heapProfileValues,
@@ -21,6 +21,7 @@ import {
 	type HeapV2Profile,
 } from '../profile/heap-v2.js';
 import {SymbolizeError, symbolCacheDir, symbolizeAddresses, type SymbolizeStats} from './symbolize.js';
+import type {JeprofRunFailure, JeprofRunSuccess} from './jeprof-run.js';
 
 const MAX_DUMP_BYTES = 512 << 20;
 
@@ -139,15 +140,9 @@ export type JeprofLikeOptions = {
 	symbolCacheDir?: string | null;
 };
 
-export type JeprofLikeSuccess = {
-	ok: true;
-	output: string;
-	cached: boolean;
-	durationMs: number;
-	copies?: {dump: string; base?: string};
-	buildId?: string;
-} & ({mode: 'text'; report: JeprofTextReport} | {mode: 'collapsed'; stacks: Map<string, number>});
-export type JeprofLikeFailure = {ok: false; reason: string; aborted: boolean; timedOut: boolean; durationMs: number};
+/** runJeprof's result contract, one definition for both table makers. */
+export type JeprofLikeSuccess = JeprofRunSuccess;
+export type JeprofLikeFailure = JeprofRunFailure;
 
 function copyInto(captureDir: string, path: string): string {
 	const target = join(captureDir, basename(path));

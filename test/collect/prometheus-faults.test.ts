@@ -1,14 +1,13 @@
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {PrometheusSource} from '../../source/collect/fleet.js';
 import {checkPrometheusUrl, PrometheusClient, readCaFile, resolvePrometheusAuth} from '../../source/collect/prometheus.js';
 import {systemClock, type Clock} from '../../source/lib/clock.js';
-import {inCI, repoRoot} from '../helpers/env.js';
-import {freePort, frontFor, serveZeekNode, startPrometheus, waitForQuery, type Front, type LocalServer, type RunningPrometheus} from '../helpers/prometheus.js';
+import {repoRoot} from '../helpers/env.js';
+import {freePort, frontFor, serveZeekNode, startPrometheus, waitForQuery, type Front, type LocalServer, type RunningPrometheus, prometheusInstalled} from '../helpers/prometheus.js';
 
 /**
  * Prometheus down, slow, redirecting, answering garbage, asking for credentials, behind TLS:
@@ -16,15 +15,7 @@ import {freePort, frontFor, serveZeekNode, startPrometheus, waitForQuery, type F
  * fronts forward to a real Prometheus when they behave, so the good path is the real API.
  */
 
-const hasPrometheus = (() => {
-	try {
-		execFileSync('sh', ['-c', 'command -v prometheus'], {stdio: 'ignore'});
-		return true;
-	} catch {
-		return false;
-	}
-})();
-if (!hasPrometheus && inCI) throw new Error('required tool missing in CI: prometheus (Debian package prometheus)');
+const hasPrometheus = prometheusInstalled();
 
 let prom: RunningPrometheus | null = null;
 let zeek: LocalServer | null = null;

@@ -3,9 +3,7 @@ import assert from 'node:assert/strict';
 import {PrometheusSource, type RemoteNode} from '../../source/collect/fleet.js';
 import {PrometheusClient} from '../../source/collect/prometheus.js';
 import {systemClock} from '../../source/lib/clock.js';
-import {inCI} from '../helpers/env.js';
-import {frontFor, serveZeekNode, startPrometheus, waitForQuery, type LocalServer, type RunningPrometheus, type ZeekNodeSpec} from '../helpers/prometheus.js';
-import {execFileSync} from 'node:child_process';
+import {frontFor, serveZeekNode, startPrometheus, waitForQuery, type LocalServer, type RunningPrometheus, type ZeekNodeSpec, prometheusInstalled} from '../helpers/prometheus.js';
 
 /**
  * Against a real Prometheus scraping Zeek-shaped endpoints every second, under sensor instance
@@ -13,15 +11,7 @@ import {execFileSync} from 'node:child_process';
  * (no label at all), and Prometheus' own /metrics (process_* series of a non-Zeek process).
  */
 
-const hasPrometheus = (() => {
-	try {
-		execFileSync('sh', ['-c', 'command -v prometheus'], {stdio: 'ignore'});
-		return true;
-	} catch {
-		return false;
-	}
-})();
-if (!hasPrometheus && inCI) throw new Error('required tool missing in CI: prometheus (Debian package prometheus)');
+const hasPrometheus = prometheusInstalled();
 
 const base = {packetLagSeconds: 0.002, activeSessions: 100, rssBytes: 0, eventsPerSecond: 0} as const;
 const specs: Record<string, ZeekNodeSpec> = {

@@ -1,9 +1,10 @@
-import {spawn, type ChildProcess} from 'node:child_process';
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {createServer as createNetServer, type AddressInfo, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {inCI} from './env.js';
 
 /**
  * A real Prometheus (Debian's `prometheus`) on 127.0.0.1, a free port, a temporary config and
@@ -346,4 +347,16 @@ export async function frontFor(prometheusUrl: string, options: {authorize?: (hea
 		}),
 	});
 	return result;
+}
+
+/** Whether Debian's prometheus is on PATH; with CI=true its absence is a failure, not a skip. */
+export function prometheusInstalled(): boolean {
+	let found = true;
+	try {
+		execFileSync('sh', ['-c', 'command -v prometheus'], {stdio: 'ignore'});
+	} catch {
+		found = false;
+	}
+	if (!found && inCI) throw new Error('required tool missing in CI: prometheus (Debian package prometheus)');
+	return found;
 }
